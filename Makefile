@@ -1,0 +1,42 @@
+# Probity — everything a fresh Debian machine with Swift needs:
+#   make demo   installs what is missing, builds, and runs the main job on the bundled data
+#   make test   installs what is missing, builds, and runs every test (release mode)
+
+SWIFT        ?= swift
+PROBITY      := .build/release/probity
+APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev python3-h5py libonnx-testdata
+DEMO_OUT     ?= reports/demo
+
+.PHONY: setup build test demo bench clean
+
+# apt-installs only what is missing; works as root with no prompt (sudo otherwise).
+setup:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make setup: installing$$missing"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: setup
+	$(SWIFT) build -c release --product probity
+
+# Numeric code is too slow in debug builds; tests run optimized with @testable imports.
+test: setup
+	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
+	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
+
+demo: build
+	@mkdir -p $(DEMO_OUT)
+	$(PROBITY) dataset info datasets/photos.h5
+	$(PROBITY) dataset synth shapes --out $(DEMO_OUT)/shapes.h5 --count 64 --size 64 --seed 1 --spurious 0.3 --test-fraction 0.25
+	$(PROBITY) dataset validate $(DEMO_OUT)/shapes.h5
+	$(PROBITY) model info models/efficientnet_lite0.onnx
+	$(PROBITY) model predict models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --out $(DEMO_OUT)/predictions.h5 --json
+
+bench: build
+	$(PROBITY) bench engine
+
+clean:
+	rm -rf .build reports/demo

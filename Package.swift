@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+// Probity: scores explanation methods for image models against each other.
+// Targets follow ../shared/DESIGN.md, lowest layer first.
+import PackageDescription
+
+let package = Package(
+    name: "Probity",
+    products: [
+        .library(name: "ProbityCore", targets: ["ProbityCore"]),
+        .library(name: "ProbityData", targets: ["ProbityData"]),
+        .library(name: "ProbityEngine", targets: ["ProbityEngine"]),
+        .library(name: "ProbityONNX", targets: ["ProbityONNX"]),
+        .executable(name: "probity", targets: ["probity"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages, wrapped by module maps and header-only shims.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        .target(name: "ProbityCore", dependencies: ["CBLAS"]),
+        .target(name: "ProbityData", dependencies: ["ProbityCore", "CHDF5", "CPNG"]),
+        .target(name: "ProbityEngine", dependencies: ["ProbityCore"]),
+        .target(name: "ProbityONNX", dependencies: [
+            "ProbityEngine",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        .executableTarget(name: "probity", dependencies: [
+            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "ProbityCoreTests", dependencies: ["ProbityCore", "ProbityData"]),  // ProbityData reads the HDF5 fixtures
+        .testTarget(name: "ProbityDataTests", dependencies: ["ProbityData"]),
+        .testTarget(name: "ProbityEngineTests", dependencies: ["ProbityEngine"]),
+        .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"]),
+        .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "probity"]),  // runs the built `probity` as a process
+    ]
+)

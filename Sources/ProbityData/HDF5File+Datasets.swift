@@ -1,0 +1,174 @@
+import CHDF5
+import ProbityCore
+
+extension HDF5File {
+    /// What a dataset holds: its element kind, its current shape and its maximum shape
+    /// (`nil` per axis for unlimited).
+    public struct DatasetInfo: Sendable, Equatable {
+        public var kind: HDF5ElementKind
+        public var shape: [Int]
+        public var maxShape: [Int?]
+        public var chunks: [Int]?
+        public var rank: Int { shape.count }
+    }
+
+    /// Opens a dataset, runs `body` with its id, closes it.
+    func withDataset<T>(_ dataset: String, _ body: (hid_t) throws -> T) throws -> T {
+        try locked {
+            guard exists(dataset) else { throw ProbityError.badInput(file: path, location: dataset, problem: "missing dataset") }
+            let d = H5Dopen2(id, dataset, probity_h5p_default())
+            if d < 0 { throw fail(dataset, "not a dataset") }
+            defer { H5Dclose(d) }
+            return try body(d)
+        }
+    }
+
+    static func dims(of space: hid_t) -> (shape: [Int], max: [Int?]) {
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        var dims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
+        var maxDims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
+        H5Sget_simple_extent_dims(space, &dims, &maxDims)
+        let unlimited = probity_h5s_unlimited()
+        return (dims.prefix(rank).map { Int($0) }, maxDims.prefix(rank).map { $0 == unlimited ? nil : Int($0) })
+    }
+
+    /// The kind and shape of the dataset at `dataset`.
+    public func info(_ dataset: String) throws -> DatasetInfo {
+        try withDataset(dataset) { d in
+            let type = H5Dget_type(d); defer { H5Tclose(type) }
+            let space = H5Dget_space(d); defer { H5Sclose(space) }
+            let (shape, maxShape) = HDF5File.dims(of: space)
+            let plist = H5Dget_create_plist(d); defer { H5Pclose(plist) }
+            var chunks: [Int]? = nil
+            if H5Pget_layout(plist) == H5D_CHUNKED {
+                var c = [hsize_t](repeating: 0, count: Swift.max(shape.count, 1))
+                H5Pget_chunk(plist, Int32(c.count), &c)
+                chunks = c.prefix(shape.count).map { Int($0) }
+            }
+            return DatasetInfo(kind: HDF5ElementKind(type: type), shape: shape, maxShape: maxShape, chunks: chunks)
+        }
+    }
+
+    /// The whole dataset, converted to `T` by HDF5.
+    public func read<T: HDF5Scalar>(_ dataset: String, as type: T.Type = T.self) throws -> [T] {
+        try withDataset(dataset) { d in
+            let space = H5Dget_space(d); defer { H5Sclose(space) }
+            let n = Int(H5Sget_simple_extent_npoints(space))
+            var out = [T](repeating: T.zero, count: n)
+            if n == 0 { return out }
+            let status = out.withUnsafeMutableBytes { H5Dread(d, T.nativeType, probity_h5s_all(), probity_h5s_all(), probity_h5p_default(), $0.baseAddress) }
+            if status < 0 { throw fail(dataset, "cannot read as \(T.self)") }
+            return out
+        }
+    }
+
+    /// Items `rows` of the first axis (a hyperslab): reads only those rows from disk.
+    public func read<T: HDF5Scalar>(_ dataset: String, rows: Range<Int>, as type: T.Type = T.self) throws -> [T] {
+        try withDataset(dataset) { d in
+            let space = H5Dget_space(d); defer { H5Sclose(space) }
+            let (shape, _) = HDF5File.dims(of: space)
+            guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
+                throw ProbityError.badInput(file: path, location: dataset, problem: "rows \(rows) out of range for shape \(shape)")
+            }
+            let item = shape.dropFirst().reduce(1, *)
+            var out = [T](repeating: T.zero, count: rows.count * item)
+            if out.isEmpty { return out }
+            var start = [hsize_t](repeating: 0, count: shape.count)
+            var count = shape.map { hsize_t($0) }
+            start[0] = hsize_t(rows.lowerBound)
+            count[0] = hsize_t(rows.count)
+            H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nil, count, nil)
+            let memSpace = H5Screate_simple(Int32(count.count), count, nil); defer { H5Sclose(memSpace) }
+            let status = out.withUnsafeMutableBytes { H5Dread(d, T.nativeType, memSpace, space, probity_h5p_default(), $0.baseAddress) }
+            if status < 0 { throw fail(dataset, "cannot read rows \(rows) as \(T.self)") }
+            return out
+        }
+    }
+
+    /// Creates a dataset of `shape` (replacing any at that path). With `chunks`, the dataset is
+    /// chunked and its first axis may be `growable` (unlimited) for `append`. Optional gzip.
+    public func create<T: HDF5Scalar>(_ dataset: String, of type: T.Type, shape: [Int], chunks: [Int]? = nil,
+                                      growable: Bool = false, compression: Int? = nil, fill: T? = nil) throws {
+        try locked {
+            try remove(dataset)
+            let dims = shape.map { hsize_t($0) }
+            var maxDims = dims
+            if growable { maxDims[0] = probity_h5s_unlimited() }
+            let space = H5Screate_simple(Int32(dims.count), dims, maxDims); defer { H5Sclose(space) }
+            let dcpl = H5Pcreate(probity_h5p_dataset_create()); defer { H5Pclose(dcpl) }
+            var chunking = chunks
+            if chunking == nil && (growable || compression != nil) {
+                chunking = [1] + shape.dropFirst().map { Swift.max($0, 1) }
+            }
+            if let chunking {
+                let c = zip(chunking, shape).map { hsize_t(Swift.max(1, growable ? $0.0 : Swift.min($0.0, Swift.max($0.1, 1)))) }
+                H5Pset_chunk(dcpl, Int32(c.count), c)
+                if let level = compression { H5Pset_deflate(dcpl, UInt32(level)) }
+            }
+            if var fill {
+                H5Pset_fill_value(dcpl, T.nativeType, &fill)
+            }
+            let lcpl = linkCreation(); defer { H5Pclose(lcpl) }
+            let d = H5Dcreate2(id, dataset, T.nativeType, space, lcpl, dcpl, probity_h5p_default())
+            if d < 0 { throw fail(dataset, "cannot create dataset") }
+            H5Dclose(d)
+        }
+    }
+
+    /// Writes a whole dataset (created or replaced) of `shape` from `data`.
+    public func write<T: HDF5Scalar>(_ dataset: String, _ data: [T], shape: [Int], chunks: [Int]? = nil,
+                                     growable: Bool = false, compression: Int? = nil) throws {
+        precondition(shape.reduce(1, *) == data.count, "data does not fill shape \(shape)")
+        try locked {
+            try create(dataset, of: T.self, shape: shape, chunks: chunks, growable: growable, compression: compression)
+            if data.isEmpty { return }
+            try withDataset(dataset) { d in
+                let status = data.withUnsafeBytes { H5Dwrite(d, T.nativeType, probity_h5s_all(), probity_h5s_all(), probity_h5p_default(), $0.baseAddress) }
+                if status < 0 { throw fail(dataset, "cannot write") }
+            }
+        }
+    }
+
+    /// Overwrites items `start ..< start + n` of the first axis with `data` (n items).
+    public func write<T: HDF5Scalar>(_ dataset: String, rowsFrom start: Int, _ data: [T]) throws {
+        try withDataset(dataset) { d in
+            let space = H5Dget_space(d); defer { H5Sclose(space) }
+            let (shape, _) = HDF5File.dims(of: space)
+            let item = shape.dropFirst().reduce(1, *)
+            guard item > 0, data.count % item == 0, start >= 0, start + data.count / item <= shape[0] else {
+                throw ProbityError.badInput(file: path, location: dataset,
+                                            problem: "\(data.count) values at row \(start) do not fit shape \(shape)")
+            }
+            var offset = [hsize_t](repeating: 0, count: shape.count)
+            var count = shape.map { hsize_t($0) }
+            offset[0] = hsize_t(start)
+            count[0] = hsize_t(data.count / item)
+            H5Sselect_hyperslab(space, H5S_SELECT_SET, offset, nil, count, nil)
+            let memSpace = H5Screate_simple(Int32(count.count), count, nil); defer { H5Sclose(memSpace) }
+            let status = data.withUnsafeBytes { H5Dwrite(d, T.nativeType, memSpace, space, probity_h5p_default(), $0.baseAddress) }
+            if status < 0 { throw fail(dataset, "cannot write rows from \(start)") }
+        }
+    }
+
+    /// Appends items to a growable (chunked, unlimited first axis) dataset.
+    public func append<T: HDF5Scalar>(_ dataset: String, _ data: [T]) throws {
+        try withDataset(dataset) { d in
+            let space = H5Dget_space(d)
+            let (shape, maxShape) = HDF5File.dims(of: space)
+            H5Sclose(space)
+            guard maxShape.first.flatMap({ $0 }) == nil else {
+                throw ProbityError.badInput(file: path, location: dataset, problem: "dataset is not growable (fixed first axis)")
+            }
+            let item = shape.dropFirst().reduce(1, *)
+            guard item > 0, data.count % item == 0 else {
+                throw ProbityError.badInput(file: path, location: dataset, problem: "\(data.count) values are not whole items of shape \(shape)")
+            }
+            var newDims = shape.map { hsize_t($0) }
+            newDims[0] += hsize_t(data.count / item)
+            if H5Dset_extent(d, newDims) < 0 { throw fail(dataset, "cannot extend") }
+        }
+        let rows = try info(dataset).shape[0]
+        let item = try info(dataset).shape.dropFirst().reduce(1, *)
+        try write(dataset, rowsFrom: rows - data.count / item, data)
+    }
+}

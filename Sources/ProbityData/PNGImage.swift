@@ -1,0 +1,165 @@
+import CPNG
+import Foundation
+import ProbityCore
+
+/// An 8-bit image with interleaved channels (1 = gray, 3 = RGB), row-major [H, W, C], as
+/// stored in datasets. Read and written with libpng's simplified `png_image_*` API, which
+/// reports errors by return codes, so libpng's `longjmp` never crosses Swift frames.
+///
+/// Reading follows what Pillow's `Image.open(...).convert("RGB" | "L")` gives users:
+/// palette images are expanded, alpha is dropped (not composited), 16-bit samples are scaled
+/// to 8 bits by rounding v·255/65535 (libpng treats 16-bit data as linear; it is read as is).
+public struct PNGImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+        precondition(channels == 1 || channels == 3, "PNGImage holds gray or RGB")
+        precondition(pixels.count == width * height * channels, "pixel count does not match \(height)×\(width)×\(channels)")
+        self.width = width; self.height = height; self.channels = channels; self.pixels = pixels
+    }
+
+    /// Reads a PNG file as gray (when the file has no color) or RGB.
+    public init(contentsOf path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw ProbityError.badFile(path, "no such file") }
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_file(&image, path) != 0 else {
+            throw PNGImage.failure(path, &image, "not a readable PNG")
+        }
+        defer { png_image_free(&image) }
+        let sourceFormat = image.format
+        let color = sourceFormat & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
+        let alpha = sourceFormat & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+        let linear = sourceFormat & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
+        var format = UInt32(0)
+        if color { format |= UInt32(PNG_FORMAT_FLAG_COLOR) }
+        if alpha { format |= UInt32(PNG_FORMAT_FLAG_ALPHA) }
+        if linear { format |= UInt32(PNG_FORMAT_FLAG_LINEAR) }
+        image.format = format
+        let w = Int(image.width), h = Int(image.height)
+        let stored = (color ? 3 : 1) + (alpha ? 1 : 0)
+        let keep = color ? 3 : 1
+        var out = [UInt8](repeating: 0, count: w * h * keep)
+        if linear {
+            var buffer = [UInt16](repeating: 0, count: w * h * stored)
+            let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+            guard ok != 0 else { throw PNGImage.failure(path, &image, "corrupt or truncated PNG data") }
+            for p in 0..<(w * h) {
+                for c in 0..<keep {
+                    out[p * keep + c] = UInt8((UInt32(buffer[p * stored + c]) * 255 + 32767) / 65535)
+                }
+            }
+        } else {
+            var buffer = [UInt8](repeating: 0, count: w * h * stored)
+            let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+            guard ok != 0 else { throw PNGImage.failure(path, &image, "corrupt or truncated PNG data") }
+            if stored == keep {
+                out = buffer
+            } else {
+                for p in 0..<(w * h) { for c in 0..<keep { out[p * keep + c] = buffer[p * stored + c] } }
+            }
+        }
+        self.init(width: w, height: h, channels: keep, pixels: out)
+    }
+
+    /// Width, height and whether the file has color, from the header alone (no pixel decoding).
+    public static func header(of path: String) throws -> (width: Int, height: Int, color: Bool) {
+        guard FileManager.default.fileExists(atPath: path) else { throw ProbityError.badFile(path, "no such file") }
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_file(&image, path) != 0 else { throw PNGImage.failure(path, &image, "not a readable PNG") }
+        defer { png_image_free(&image) }
+        return (Int(image.width), Int(image.height), image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0)
+    }
+
+    static func failure(_ path: String, _ image: inout png_image, _ what: String) -> ProbityError {
+        let message = withUnsafeBytes(of: &image.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return .badFile(path, message.isEmpty ? what : "\(what): \(message)")
+    }
+
+    /// Writes an 8-bit gray or RGB PNG, atomically (temporary file, then rename).
+    public func write(to path: String) throws {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = channels == 3 ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_GRAY)
+        let temporary = path + ".tmp-\(getpid())"
+        let ok = pixels.withUnsafeBytes { png_image_write_to_file(&image, temporary, 0, $0.baseAddress, 0, nil) }
+        guard ok != 0 else {
+            let error = PNGImage.failure(path, &image, "cannot write PNG")
+            png_image_free(&image)
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        png_image_free(&image)
+        try AtomicFile.commit(temporary: temporary, to: path)
+    }
+
+    /// The image as a float tensor [C, H, W] of pixel values 0…255.
+    public var planes: Tensor {
+        var t = Tensor(shape: [channels, height, width])
+        for y in 0..<height { for x in 0..<width { for c in 0..<channels {
+            t.storage[(c * height + y) * width + x] = Float(pixels[(y * width + x) * channels + c])
+        } } }
+        return t
+    }
+
+    /// An image from float planes [C, H, W] of pixel values, rounded and clamped to 0…255.
+    public init(planes t: Tensor) {
+        precondition(t.rank == 3 && (t.shape[0] == 1 || t.shape[0] == 3), "planes must be [1 or 3, H, W]")
+        let c = t.shape[0], h = t.shape[1], w = t.shape[2]
+        var px = [UInt8](repeating: 0, count: c * h * w)
+        for y in 0..<h { for x in 0..<w { for ch in 0..<c {
+            px[(y * w + x) * c + ch] = UInt8(Swift.min(255, Swift.max(0, t.storage[(ch * h + y) * w + x].rounded())))
+        } } }
+        self.init(width: w, height: h, channels: c, pixels: px)
+    }
+
+    /// The centered square (side = the shorter edge), as torchvision's `CenterCrop` at that size:
+    /// offset ⌊(W − side)/2⌋ (torchvision rounds the offset, which differs by one for odd gaps;
+    /// Probity takes the floor, as NumPy slicing `x[(W-s)//2:][:s]` does).
+    public func centerSquare() -> PNGImage {
+        let side = Swift.min(width, height)
+        let x0 = (width - side) / 2, y0 = (height - side) / 2
+        var px = [UInt8](repeating: 0, count: side * side * channels)
+        for y in 0..<side {
+            let src = ((y0 + y) * width + x0) * channels
+            px.replaceSubrange((y * side * channels)..<((y + 1) * side * channels), with: pixels[src..<(src + side * channels)])
+        }
+        return PNGImage(width: side, height: side, channels: channels, pixels: px)
+    }
+}
+
+/// Atomic writes: data goes to a temporary file beside the target, then `rename` replaces the
+/// target in one step, so a crash never leaves a half-written file that a later run trusts.
+public enum AtomicFile {
+    public static func commit(temporary: String, to path: String) throws {
+        if rename(temporary, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw ProbityError.badFile(path, "cannot write: \(reason)")
+        }
+    }
+
+    /// A temporary path beside `path`, for writing before `commit`.
+    public static func temporaryPath(for path: String) -> String {
+        let dir = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        return (dir.isEmpty ? "" : dir + "/") + ".\(name).tmp-\(getpid())"
+    }
+
+    /// Writes `data` to `path` atomically.
+    public static func write(_ data: Data, to path: String) throws {
+        let tmp = temporaryPath(for: path)
+        do { try data.write(to: URL(fileURLWithPath: tmp)) } catch {
+            throw ProbityError.badFile(path, "cannot write: \(error.localizedDescription)")
+        }
+        try commit(temporary: tmp, to: path)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+
+/// Runs the built `probity` as a process, as a user would, and checks output and exit status
+/// (the pattern of swift-argument-parser's `AssertExecuteCommand`).
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("probity") }
+
+    @discardableResult
+    static func run(_ arguments: [String], in directory: URL = repository) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        // Output goes to files, so a chatty command can never block on a full pipe.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("probity-cli-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: base.path + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base.path + ".err", contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: base.path + ".out"); try? FileManager.default.removeItem(atPath: base.path + ".err") }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base.path + ".out"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base.path + ".err"))
+        try process.run()
+        process.waitUntilExit()
+        let outData = try Data(contentsOf: URL(fileURLWithPath: base.path + ".out"))
+        let errData = try Data(contentsOf: URL(fileURLWithPath: base.path + ".err"))
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func scratch(_ name: String = #function) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("probity-cli-\(getpid())-\(name.filter { $0.isLetter })")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.path
+    }
+}
