@@ -1,0 +1,104 @@
+import ProbityCore
+
+/// ONNX Gemm: Y = alpha · A′ · B′ + beta · C, with A′ = transA ? Aᵀ : A (likewise B), and C
+/// broadcast to [M, N]. An activation may be fused as an epilogue. Rows of Y are split over
+/// threads for large products.
+public struct Gemm: Operator {
+    public var type: String { "Gemm" }
+    public var alpha: Float = 1
+    public var beta: Float = 1
+    public var transA = false
+    public var transB = false
+    public var activation: Activation.Kind = .identity
+
+    public init(alpha: Float = 1, beta: Float = 1, transA: Bool = false, transB: Bool = false) {
+        self.alpha = alpha; self.beta = beta; self.transA = transA; self.transB = transB
+    }
+
+    func dims(_ inputs: [[Int]]) -> (m: Int, k: Int, n: Int) {
+        let a = inputs[0], b = inputs[1]
+        return (transA ? a[1] : a[0], transA ? a[0] : a[1], transB ? b[0] : b[1])
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws -> [Int] {
+        guard inputs.count == 2 || inputs.count == 3, inputs[0].count == 2, inputs[1].count == 2 else {
+            throw shapeError(type, "expects 2-D A and B and an optional C, got \(inputs)")
+        }
+        let (m, k, n) = dims(inputs)
+        let k2 = transB ? inputs[1][1] : inputs[1][0]
+        guard k == k2 else { throw shapeError(type, "inner extents differ: A \(inputs[0]), B \(inputs[1])") }
+        if inputs.count == 3 {
+            let c = inputs[2]
+            guard (try? IndexMaps.broadcastShape([m, n], c)) == [m, n] else { throw shapeError(type, "C \(c) does not broadcast to [\(m), \(n)]") }
+        }
+        return [m, n]
+    }
+
+    public func flops(inputs: [[Int]], output: [Int]) -> Int {
+        let (m, k, n) = dims(inputs)
+        return 2 * m * k * n
+    }
+
+    public func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext) {
+        let (m, k, n) = dims(inputs.map(\.shape))
+        let y = output.pointer
+        var beta: Float = 0
+        if inputs.count == 3 && self.beta != 0 {
+            let c = inputs[2]
+            let map = IndexMaps.broadcast(c.shape, to: [m, n])
+            for i in 0..<(m * n) { y[i] = c[map[i]] }
+            beta = self.beta
+        }
+        let a = inputs[0], b = inputs[1]
+        let chunks = m * n * k > 1 << 18 ? Swift.min(context.threads, m) : 1
+        context.parallel(chunks) { part, _ in
+            let r0 = m * part / chunks, r1 = m * (part + 1) / chunks
+            if r1 == r0 { return }
+            let aStart = transA ? a.pointer + r0 : a.pointer + r0 * a.shape[1]
+            BLAS.sgemm(transA: transA, transB: transB, m: r1 - r0, n: n, k: k, alpha: alpha,
+                       a: aStart, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: beta, c: y + r0 * n, ldc: n)
+        }
+        if activation != .identity { Activation.apply(activation, from: y, to: y, count: m * n) }
+    }
+}
+
+/// ONNX MatMul (NumPy `matmul`): 1-D operands are promoted and their axis removed; leading
+/// axes broadcast; one `sgemm` per pair of matrices.
+public struct MatMul: Operator {
+    public var type: String { "MatMul" }
+    public init() {}
+
+    /// Shapes as batches of matrices, and the output shape.
+    func layout(_ inputs: [[Int]]) throws -> (a: [Int], b: [Int], batch: [Int], out: [Int]) {
+        guard inputs.count == 2, !inputs[0].isEmpty, !inputs[1].isEmpty else { throw shapeError(type, "expects two non-scalar inputs") }
+        var a = inputs[0], b = inputs[1]
+        let aVector = a.count == 1, bVector = b.count == 1
+        if aVector { a = [1, a[0]] }
+        if bVector { b = [b[0], 1] }
+        guard a[a.count - 1] == b[b.count - 2] else { throw shapeError(type, "inner extents differ: \(inputs[0]) × \(inputs[1])") }
+        let batch = try IndexMaps.broadcastShape(Array(a.dropLast(2)), Array(b.dropLast(2)))
+        var out = batch
+        if !aVector { out.append(a[a.count - 2]) }
+        if !bVector { out.append(b[b.count - 1]) }
+        return (a, b, batch, out)
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws -> [Int] { try layout(inputs).out }
+
+    public func flops(inputs: [[Int]], output: [Int]) -> Int {
+        guard let l = try? layout(inputs) else { return 0 }
+        return 2 * l.batch.reduce(1, *) * l.a[l.a.count - 2] * l.a[l.a.count - 1] * l.b[l.b.count - 1]
+    }
+
+    public func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext) {
+        guard let l = try? layout(inputs.map(\.shape)) else { return }
+        let m = l.a[l.a.count - 2], k = l.a[l.a.count - 1], n = l.b[l.b.count - 1]
+        let batches = l.batch.reduce(1, *)
+        let aBatch = Array(l.a.dropLast(2)), bBatch = Array(l.b.dropLast(2))
+        let mapA = IndexMaps.broadcast(aBatch, to: l.batch), mapB = IndexMaps.broadcast(bBatch, to: l.batch)
+        context.parallel(batches) { i, _ in
+            BLAS.sgemm(m: m, n: n, k: k, a: inputs[0].pointer + mapA[i] * m * k, lda: k,
+                       b: inputs[1].pointer + mapB[i] * k * n, ldb: n, c: output.pointer + i * m * n, ldc: n)
+        }
+    }
+}

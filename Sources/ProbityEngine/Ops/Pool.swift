@@ -1,0 +1,110 @@
+/// MaxPool and AveragePool over 2-D windows of NCHW input (ONNX semantics): pads, strides,
+/// dilations (max), `ceil_mode`, and `count_include_pad` (average).
+public struct Pool: Operator {
+    public enum Kind: Sendable, Equatable { case max, average(countIncludePad: Bool) }
+    public var kind: Kind
+    public var kernel: (Int, Int)
+    public var strides: (Int, Int) = (1, 1)
+    public var dilations: (Int, Int) = (1, 1)
+    /// Top, left, bottom, right.
+    public var pads: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    public var ceilMode = false
+
+    public var type: String { kind == .max ? "MaxPool" : "AveragePool" }
+
+    public init(kind: Kind, kernel: (Int, Int), strides: (Int, Int) = (1, 1), dilations: (Int, Int) = (1, 1),
+                pads: (Int, Int, Int, Int) = (0, 0, 0, 0), ceilMode: Bool = false) {
+        self.kind = kind; self.kernel = kernel; self.strides = strides; self.dilations = dilations; self.pads = pads; self.ceilMode = ceilMode
+    }
+
+    /// Output extent; with ceil mode the last window must start inside the input or left pad
+    /// (PyTorch's and ONNX Runtime's rule).
+    static func extent(_ n: Int, kernel k: Int, stride s: Int, dilation d: Int, padBegin: Int, padEnd: Int, ceil: Bool) -> Int {
+        let span = n + padBegin + padEnd - (d * (k - 1) + 1)
+        var out = (ceil ? (span + s - 1) / s : span / s) + 1
+        if ceil && (out - 1) * s >= n + padBegin { out -= 1 }
+        return out
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws -> [Int] {
+        guard inputs.count == 1, inputs[0].count == 4 else { throw shapeError(type, "only 2-D pooling of 4-D input is supported, got \(inputs.map { $0 })") }
+        let x = inputs[0]
+        let ho = Pool.extent(x[2], kernel: kernel.0, stride: strides.0, dilation: dilations.0, padBegin: pads.0, padEnd: pads.2, ceil: ceilMode)
+        let wo = Pool.extent(x[3], kernel: kernel.1, stride: strides.1, dilation: dilations.1, padBegin: pads.1, padEnd: pads.3, ceil: ceilMode)
+        guard ho > 0, wo > 0 else { throw shapeError(type, "window larger than padded input \(x)") }
+        return [x[0], x[1], ho, wo]
+    }
+
+    public func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext) {
+        let x = inputs[0]
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (ho, wo) = (output.shape[2], output.shape[3])
+        context.parallel(n * c) { item, _ in
+            let src = x.pointer + item * h * w
+            let dst = output.pointer + item * ho * wo
+            for oy in 0..<ho {
+                let y0 = oy * strides.0 - pads.0
+                for ox in 0..<wo {
+                    let x0 = ox * strides.1 - pads.1
+                    switch kind {
+                    case .max:
+                        var best = -Float.infinity
+                        for ky in 0..<kernel.0 {
+                            let iy = y0 + ky * dilations.0
+                            if iy < 0 || iy >= h { continue }
+                            for kx in 0..<kernel.1 {
+                                let ix = x0 + kx * dilations.1
+                                if ix < 0 || ix >= w { continue }
+                                best = Swift.max(best, src[iy * w + ix])
+                            }
+                        }
+                        dst[oy * wo + ox] = best
+                    case .average(let includePad):
+                        // Window clipped to input + padding (for the divisor with pad), then to input.
+                        let ye = Swift.min(y0 + kernel.0, h + pads.2), xe = Swift.min(x0 + kernel.1, w + pads.3)
+                        let padded = (ye - y0) * (xe - x0)
+                        let ya = Swift.max(y0, 0), xa = Swift.max(x0, 0), yb = Swift.min(ye, h), xb = Swift.min(xe, w)
+                        var sum: Float = 0
+                        if ya < yb && xa < xb {
+                            for iy in ya..<yb { for ix in xa..<xb { sum += src[iy * w + ix] } }
+                        }
+                        let count = includePad ? padded : Swift.max(0, yb - ya) * Swift.max(0, xb - xa)
+                        dst[oy * wo + ox] = count > 0 ? sum / Float(count) : 0
+                    }
+                }
+            }
+        }
+    }
+
+    public func flops(inputs: [[Int]], output: [Int]) -> Int { 0 }
+}
+
+/// GlobalAveragePool and GlobalMaxPool: one value per (sample, channel) over all spatial axes.
+public struct GlobalPool: Operator {
+    public var max: Bool
+    public var type: String { max ? "GlobalMaxPool" : "GlobalAveragePool" }
+    public init(max: Bool) { self.max = max }
+
+    public func outputShape(_ inputs: [[Int]]) throws -> [Int] {
+        guard inputs.count == 1, inputs[0].count >= 3 else { throw shapeError(type, "expects [N, C, spatial…], got \(inputs)") }
+        return [inputs[0][0], inputs[0][1]] + [Int](repeating: 1, count: inputs[0].count - 2)
+    }
+
+    public func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext) {
+        let x = inputs[0]
+        let planes = x.shape[0] * x.shape[1]
+        let size = x.count / Swift.max(planes, 1)
+        for p in 0..<planes {
+            let src = x.pointer + p * size
+            if max {
+                var m = -Float.infinity
+                for i in 0..<size { m = Swift.max(m, src[i]) }
+                output.pointer[p] = m
+            } else {
+                var s: Float = 0
+                for i in 0..<size { s += src[i] }
+                output.pointer[p] = s / Float(size)
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Dispatch
+import Foundation
+import ProbityCore
+
+/// Threads for kernels. Probity runs OpenBLAS single-threaded and parallelizes itself, over
+/// samples of a batch or over output channels, so BLAS threads never stack on top of
+/// Probity's threads (no 2 × 2 oversubscription on 2 cores).
+public final class ExecutionContext: @unchecked Sendable {
+    /// Number of threads kernels may use.
+    public let threads: Int
+    /// Per-thread scratch memory (im2col buffers), grown on demand.
+    private var scratch: [UnsafeMutablePointer<Float>?]
+    private var scratchSize: [Int]
+
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.threads = Swift.max(1, threads)
+        scratch = .init(repeating: nil, count: self.threads)
+        scratchSize = .init(repeating: 0, count: self.threads)
+        BLAS.threads = 1
+    }
+
+    deinit { for p in scratch { p?.deallocate() } }
+
+    /// Scratch memory for thread `index`, at least `count` floats. Valid until the next call
+    /// with the same index.
+    public func scratch(_ index: Int, count: Int) -> UnsafeMutablePointer<Float> {
+        if scratchSize[index] < count {
+            scratch[index]?.deallocate()
+            scratch[index] = .allocate(capacity: count)
+            scratchSize[index] = count
+        }
+        return scratch[index]!
+    }
+
+    /// Runs `body(item, thread)` for items 0..<count on up to `threads` threads; items are
+    /// split into contiguous runs, one per thread, so `thread` indexes per-thread scratch.
+    public func parallel(_ count: Int, _ body: (Int, Int) -> Void) {
+        let workers = Swift.min(threads, count)
+        if workers <= 1 {
+            for i in 0..<count { body(i, 0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            // Kernels write disjoint ranges per item; the closure is only called during this call.
+            nonisolated(unsafe) let work = body
+            DispatchQueue.concurrentPerform(iterations: workers) { t in
+                let lo = count * t / workers, hi = count * (t + 1) / workers
+                for i in lo..<hi { work(i, t) }
+            }
+        }
+    }
+}

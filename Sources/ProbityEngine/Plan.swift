@@ -1,0 +1,105 @@
+import ProbityCore
+
+/// An executable form of a graph: planned ops in order, every value placed in one arena.
+///
+/// Forward-only plans reuse memory: a value's slot is freed after its last reader runs, and
+/// reused by later values (greedy first fit). Plans that keep activations (for backward passes
+/// and hooks) give every value its own slot. A plan owns its arena and is not thread-safe:
+/// use one per thread.
+public final class Plan: @unchecked Sendable {
+    public let graph: Graph
+    let ops: [any Operator]
+    /// Offset of each value in `arena` (-1 for values no node reads).
+    let offsets: [Int]
+    let arena: UnsafeMutablePointer<Float>
+    let arenaCount: Int
+    public let context: ExecutionContext
+
+    /// Plans `graph` (which should already be `Planner.optimize`d).
+    public init(_ graph: Graph, keepActivations: Bool = false, context: ExecutionContext = ExecutionContext()) {
+        self.graph = graph
+        self.context = context
+        ops = graph.nodes.map { node in node.op.planned(for: node.inputs.map { graph.values[$0].shape }) }
+
+        // Last reader of each value (outputs live to the end).
+        var lastUse = [Int](repeating: -1, count: graph.values.count)
+        for (i, node) in graph.nodes.enumerated() { for v in node.inputs { lastUse[v] = i } }
+        for v in graph.outputs { lastUse[v] = Int.max }
+        for v in graph.inputs { lastUse[v] = Swift.max(lastUse[v], keepActivations ? Int.max : lastUse[v]) }
+
+        var offsets = [Int](repeating: -1, count: graph.values.count)
+        var free: [(offset: Int, size: Int)] = []
+        var top = 0
+        func allocate(_ size: Int) -> Int {
+            let padded = (size + 15) & ~15   // 64-byte alignment of every slot
+            if !keepActivations, let k = free.indices.filter({ free[$0].size >= padded }).min(by: { free[$0].size < free[$1].size }) {
+                let slot = free.remove(at: k)
+                if slot.size > padded { free.append((slot.offset + padded, slot.size - padded)) }
+                return slot.offset
+            }
+            top += padded
+            return top - padded
+        }
+        // Constants get slots of their own that are never freed; they are copied in below.
+        let read = Set(graph.nodes.flatMap(\.inputs))
+        let constants = graph.values.indices.filter { graph.values[$0].constant != nil && read.contains($0) }
+        for v in constants { offsets[v] = allocate(graph.values[v].count) }
+        for v in graph.inputs { offsets[v] = allocate(graph.values[v].count) }
+        for (i, node) in graph.nodes.enumerated() {
+            offsets[node.output] = allocate(graph.values[node.output].count)
+            if !keepActivations {
+                for v in Set(node.inputs) where lastUse[v] == i && graph.values[v].constant == nil {
+                    free.append((offsets[v], (graph.values[v].count + 15) & ~15))
+                }
+            }
+        }
+        self.offsets = offsets
+        arenaCount = Swift.max(top, 1)
+        arena = .allocate(capacity: arenaCount)
+        arena.initialize(repeating: 0, count: arenaCount)
+        for v in constants {
+            graph.values[v].constant!.storage.withUnsafeBufferPointer { (arena + offsets[v]).update(from: $0.baseAddress!, count: $0.count) }
+        }
+    }
+
+    deinit { arena.deallocate() }
+
+    /// Bytes of activation memory this plan holds.
+    public var arenaBytes: Int { arenaCount * 4 }
+
+    func view(_ v: Int) -> ConstView {
+        ConstView(pointer: UnsafePointer(arena + offsets[v]), shape: graph.values[v].shape)
+    }
+
+    /// Runs the graph on `inputs` (one tensor per graph input, shapes as planned) and returns
+    /// the graph outputs.
+    public func run(_ inputs: [Tensor]) throws -> [Tensor] {
+        try execute(inputs)
+        return graph.outputs.map { tensor(of: $0) }
+    }
+
+    /// Runs the graph, leaving every value in the arena (read them with `tensor(of:)`).
+    public func execute(_ inputs: [Tensor]) throws {
+        guard inputs.count == graph.inputs.count else {
+            throw ProbityError.invalidArgument("the model takes \(graph.inputs.count) inputs, got \(inputs.count)")
+        }
+        for (t, v) in zip(inputs, graph.inputs) {
+            guard t.shape == graph.values[v].shape else {
+                throw ProbityError.invalidArgument("input \(graph.values[v].name) has shape \(t.shape), the plan was made for \(graph.values[v].shape)")
+            }
+            t.storage.withUnsafeBufferPointer { (arena + offsets[v]).update(from: $0.baseAddress!, count: t.count) }
+        }
+        for (i, node) in graph.nodes.enumerated() {
+            let ins = node.inputs.map { view($0) }
+            let out = MutableView(pointer: arena + offsets[node.output], shape: graph.values[node.output].shape)
+            ops[i].forward(ins, out, context)
+        }
+    }
+
+    /// The current contents of value `v` (after `execute`), as a tensor.
+    public func tensor(of v: Int) -> Tensor {
+        if let c = graph.values[v].constant { return c }
+        let count = graph.values[v].count
+        return Tensor(shape: graph.values[v].shape, storage: Array(UnsafeBufferPointer(start: arena + offsets[v], count: count)))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import ProbityCore
+import ProbityEngine
+
+/// An ONNX classifier ready to run: imported once, planned per input shape (plans are cached),
+/// and run in batches of at most `maxBatch` samples.
+///
+/// A sample's logits do not depend on the batch it runs in: every kernel computes each sample
+/// with the same operations in the same order (`ONNXModelTests` checks bit equality).
+public final class ONNXModel: Model, @unchecked Sendable {
+    public let path: String
+    public let importer: ONNXImporter
+    public let inputShape: [Int]
+    public var maxBatch: Int
+    private var plans: [[Int]: Plan] = [:]
+    private let lock = NSLock()
+    private let context: ExecutionContext
+
+    /// Loads `path`. `inputShape` ([C, H, W]) is needed only when the model leaves those
+    /// extents symbolic.
+    public init(path: String, inputShape: [Int]? = nil, maxBatch: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        self.path = path
+        importer = try ONNXImporter(path: path)
+        guard importer.inputNames.count == 1 else {
+            throw ProbityError.badFile(path, "expected a model with one image input, found \(importer.inputNames.count) inputs (\(importer.inputNames.joined(separator: ", ")))")
+        }
+        let declared = importer.declaredShape()
+        guard declared.count == 4 else {
+            throw ProbityError.badFile(path, "expected an image input [N, C, H, W], found rank \(declared.count)")
+        }
+        if let inputShape {
+            self.inputShape = inputShape
+        } else {
+            guard let c = declared[1], let h = declared[2], let w = declared[3] else {
+                throw ProbityError.badFile(path, "input \(importer.inputNames[0]) has symbolic extents \(declared); give the input shape")
+            }
+            self.inputShape = [c, h, w]
+        }
+        self.maxBatch = maxBatch
+        context = ExecutionContext(threads: threads)
+        // Build the batch-1 graph now, so a model that cannot be imported fails here.
+        _ = try plan(batch: 1)
+    }
+
+    /// The optimized graph for a batch size (for inspection: layers, FLOPs).
+    public func graph(batch: Int = 1) throws -> Graph { try plan(batch: batch).graph }
+
+    /// The unoptimized graph as imported (node names as in the ONNX file).
+    public func importedGraph(batch: Int = 1) throws -> Graph {
+        try importer.graph(inputShapes: [[batch] + inputShape])
+    }
+
+    func plan(batch: Int) throws -> Plan {
+        let shape = [batch] + inputShape
+        if let p = plans[shape] { return p }
+        let graph = Planner.optimize(try importer.graph(inputShapes: [shape]))
+        let p = Plan(graph, context: context)
+        plans[shape] = p
+        return p
+    }
+
+    public func logits(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 4, Array(x.shape.dropFirst()) == inputShape else {
+            throw ProbityError.invalidArgument("\(path): expected input [N, \(inputShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
+        }
+        lock.lock(); defer { lock.unlock() }
+        let n = x.shape[0]
+        var parts: [Tensor] = []
+        var start = 0
+        while start < n {
+            let count = Swift.min(maxBatch, n - start)
+            let batch = count == n ? x : x.slice(batch: start..<(start + count))
+            let out = try plan(batch: count).run([batch])[0]
+            parts.append(out.rank == 2 ? out : out.reshaped(to: [count, -1]))
+            start += count
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concatenate(batch: parts)
+    }
+}
