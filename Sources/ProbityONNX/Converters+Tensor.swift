@@ -93,6 +93,9 @@ extension ONNXImporter {
         "Add": binary(.add), "Sub": binary(.sub), "Mul": binary(.mul), "Div": binary(.div),
         "Identity": { node, c in c.bindings[node.output[0]] = c.input(node, 0) },
         "Dropout": { node, c in
+            if let training = try c.optionalConstant(node, 2, "Dropout training_mode"), training.ints.first ?? 0 != 0 {
+                throw ProbityError.unsupported("Dropout in training mode (Probity runs models at inference)")
+            }
             c.bindings[node.output[0]] = c.input(node, 0)
             if node.output.count > 1 && !node.output[1].isEmpty {
                 let shape = try c.shape(node, 0)
@@ -132,7 +135,7 @@ extension ONNXImporter {
         "Cast": { node, c in
             let to = Int32(node.int("to", 1))
             switch c.input(node, 0) {
-            case .constant(let t)?: c.bind(node, .constant(t.cast(to: to)))
+            case .constant(let t)?: c.bind(node, .constant(try t.cast(to: to)))
             case .runtime?:
                 guard ImportTensor.isFloatType(to) else { throw ProbityError.unsupported("Cast of a computed float tensor to element type \(to)") }
                 c.bindings[node.output[0]] = c.input(node, 0)

@@ -35,7 +35,7 @@ struct ImportTensor: Sendable, Equatable {
     init(_ tensor: Tensor) { self.init(shape: tensor.shape, storage: .float(tensor.storage), dataType: 1) }
     init(ints: [Int], shape: [Int]? = nil) { self.init(shape: shape ?? [ints.count], storage: .int(ints.map { Int64($0) }), dataType: 7) }
 
-    static func isFloatType(_ t: Int32) -> Bool { t == 1 || t == 10 || t == 11 || t == 16 }
+    static func isFloatType(_ t: Int32) -> Bool { t == 1 || t == 10 || t == 11 }
 
     /// Decodes an ONNX TensorProto (raw_data or typed fields).
     init(proto: Onnx_TensorProto, file: String) throws {
@@ -90,7 +90,10 @@ struct ImportTensor: Sendable, Equatable {
     }
 
     /// Casts to ONNX type `to` (float types stay float; integer types truncate toward zero; bool is ≠ 0).
-    func cast(to type: Int32) -> ImportTensor {
+    func cast(to type: Int32) throws -> ImportTensor {
+        guard ImportTensor.isFloatType(type) || [2, 3, 4, 5, 6, 7, 9, 12, 13].contains(type) else {
+            throw ProbityError.unsupported("Cast to element type \(type) (bfloat16, strings and complex types are not supported)")
+        }
         if ImportTensor.isFloatType(type) { return ImportTensor(shape: shape, storage: .float(floats), dataType: type) }
         switch storage {
         case .int(let v): return ImportTensor(shape: shape, storage: .int(type == 9 ? v.map { $0 != 0 ? 1 : 0 } : v), dataType: type)

@@ -88,9 +88,15 @@ public struct ONNXImporter: Sendable {
         }
     }
 
-    /// Builds the float graph for inputs of `shapes` (one per real input).
+    /// Builds the float graph for inputs of `shapes` (one per real input). Inputs named in
+    /// `constants` are bound to those values at import time instead (tests feed integer
+    /// parameters such as Reshape's shape this way).
     public func graph(inputShapes shapes: [[Int]]) throws -> Graph {
-        let names = inputNames
+        try graph(inputShapes: shapes, constants: [:])
+    }
+
+    func graph(inputShapes shapes: [[Int]], constants: [String: ImportTensor]) throws -> Graph {
+        let names = inputNames.filter { constants[$0] == nil }
         guard shapes.count == names.count else {
             throw ProbityError.invalidArgument("\(file): the model has \(names.count) inputs (\(names.joined(separator: ", "))), got \(shapes.count) shapes")
         }
@@ -98,9 +104,21 @@ public struct ONNXImporter: Sendable {
         for t in model.graph.initializer {
             context.bindings[t.name] = .constant(try ImportTensor(proto: t, file: file))
         }
+        for (name, t) in constants {
+            let declaredType = model.graph.input.first { $0.name == name }?.type.tensorType.elemType ?? 0
+            if declaredType != 0 && ImportTensor.isFloatType(declaredType) != t.isFloat || ![0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13].contains(declaredType) {
+                throw ProbityError.badInput(file: file, location: "input \(name)", problem: "declared element type \(declaredType) is not supported or does not match the value given")
+            }
+            context.bindings[name] = .constant(t)
+        }
         for (i, name) in names.enumerated() {
-            let declared = declaredShape(input: i)
-            if declared.count != shapes[i].count || zip(declared, shapes[i]).contains(where: { $0 != nil && $0 != $1 }) {
+            let declared = declaredShape(input: inputNames.firstIndex(of: name)!)
+            let declaredType = model.graph.input.first { $0.name == name }?.type.tensorType.elemType ?? 1
+            guard ImportTensor.isFloatType(declaredType) else {
+                throw ProbityError.badInput(file: file, location: "input \(name)", problem: "element type \(declaredType) is not supported for a computed input (float, double and float16 are)")
+            }
+            let hasShape = model.graph.input.first { $0.name == name }?.type.tensorType.hasShape ?? false
+            if hasShape, declared.count != shapes[i].count || zip(declared, shapes[i]).contains(where: { $0 != nil && $0 != $1 }) {
                 throw ProbityError.invalidArgument("\(file): input \(name) is declared \(declared.map { $0.map(String.init) ?? "?" }), got \(shapes[i])")
             }
             let id = context.graph.addValue(name: name, shape: shapes[i])
