@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ProbityData", targets: ["ProbityData"]),
         .library(name: "ProbityEngine", targets: ["ProbityEngine"]),
         .library(name: "ProbityONNX", targets: ["ProbityONNX"]),
+        .library(name: "ProbityHarness", targets: ["ProbityHarness"]),
         .executable(name: "probity", targets: ["probity"]),
     ],
     dependencies: [
@@ -29,8 +30,10 @@ let package = Package(
             "ProbityEngine",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
+        // Runs models, explainers and metrics over datasets (grows with the harness issues).
+        .target(name: "ProbityHarness", dependencies: ["ProbityData", "ProbityONNX"]),
         .executableTarget(name: "probity", dependencies: [
-            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX",
+            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX", "ProbityHarness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -10,6 +10,7 @@ public final class ExecutionContext: @unchecked Sendable {
     public let threads: Int
     /// Per-thread scratch memory (im2col buffers), grown on demand.
     private var scratch: [UnsafeMutablePointer<Float>?]
+
     private var scratchSize: [Int]
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {

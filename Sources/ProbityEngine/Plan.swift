@@ -1,3 +1,4 @@
+import Dispatch
 import ProbityCore
 
 /// An executable form of a graph: planned ops in order, every value placed in one arena.
@@ -14,6 +15,9 @@ public final class Plan: @unchecked Sendable {
     let arena: UnsafeMutablePointer<Float>
     let arenaCount: Int
     public let context: ExecutionContext
+    /// When set, `execute` adds each node's wall time to its entry (keyed by op type and
+    /// kernel variant), for `probity bench engine --profile`.
+    public var profile: [String: Double]? = nil
 
     /// Plans `graph` (which should already be `Planner.optimize`d).
     public init(_ graph: Graph, keepActivations: Bool = false, context: ExecutionContext = ExecutionContext()) {
@@ -92,7 +96,13 @@ public final class Plan: @unchecked Sendable {
         for (i, node) in graph.nodes.enumerated() {
             let ins = node.inputs.map { view($0) }
             let out = MutableView(pointer: arena + offsets[node.output], shape: graph.values[node.output].shape)
-            ops[i].forward(ins, out, context)
+            if profile != nil {
+                let start = DispatchTime.now().uptimeNanoseconds
+                ops[i].forward(ins, out, context)
+                profile![Plan.profileKey(ops[i], ins), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            } else {
+                ops[i].forward(ins, out, context)
+            }
         }
     }
 
@@ -101,5 +111,16 @@ public final class Plan: @unchecked Sendable {
         if let c = graph.values[v].constant { return c }
         let count = graph.values[v].count
         return Tensor(shape: graph.values[v].shape, storage: Array(UnsafeBufferPointer(start: arena + offsets[v], count: count)))
+    }
+}
+
+extension Plan {
+    /// Op type plus, for convolutions, which kernel runs (pointwise, depthwise, im2col).
+    static func profileKey(_ op: any Operator, _ inputs: [ConstView]) -> String {
+        guard let conv = op as? Conv, inputs.count > 1 else { return op.type }
+        let w = inputs[1].shape
+        if w[1] == 1 && conv.group == inputs[0].shape[1] { return "Conv depthwise \(w[2])×\(w[3]) s\(conv.strides.0)" }
+        if w[2] == 1 && w[3] == 1 && conv.strides == (1, 1) { return "Conv pointwise" }
+        return "Conv im2col \(w[2])×\(w[3])"
     }
 }

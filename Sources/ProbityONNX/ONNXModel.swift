@@ -50,6 +50,16 @@ public final class ONNXModel: Model, @unchecked Sendable {
         try importer.graph(inputShapes: [[batch] + inputShape])
     }
 
+    /// Per-op wall time of one forward pass at `batch` (seconds by op type and kernel).
+    public func profile(_ x: Tensor) throws -> [String: Double] {
+        lock.lock(); defer { lock.unlock() }
+        let p = try plan(batch: x.shape[0])
+        p.profile = [:]
+        defer { p.profile = nil }
+        try p.execute([x])
+        return p.profile ?? [:]
+    }
+
     func plan(batch: Int) throws -> Plan {
         let shape = [batch] + inputShape
         if let p = plans[shape] { return p }

@@ -144,29 +144,68 @@ public struct Conv: Operator {
     }
 
     /// One depthwise plane: out[oy, ox] = Σ k[ky, kx] · x[oy·s + ky·d − pad, ox·s + kx·d − pad].
+    ///
+    /// The plane is first copied into a zero-padded buffer, so no tap ever leaves it and the
+    /// inner loops have no bounds logic; for stride sx the buffer's rows are stored as sx
+    /// column phases (phase r holds padded columns r, r + sx, …), so every tap of every output
+    /// row is a contiguous run. Each output row takes all kw taps of a kernel row in one
+    /// vectorized pass (unrolled for kw = 3 and 5, the sizes of MobileNet/EfficientNet).
     static func depthwisePlane(_ x: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>, kh: Int, kw: Int,
                                strides: (Int, Int), dilations: (Int, Int), pads: (Int, Int, Int, Int),
                                out: UnsafeMutablePointer<Float>, ho: Int, wo: Int) {
         let (sy, sx) = strides, (dy, dx) = dilations
-        out.update(repeating: 0, count: ho * wo)
-        for kx in 0..<kw {
-            let offX = kx * dx - pads.1
-            let valid = validRange(offset: offX, stride: sx, w: w, wo: wo)
-            if valid.isEmpty { continue }
-            for ky in 0..<kh {
-                let wt = kernel[ky * kw + kx]
-                for oy in 0..<ho {
-                    let iy = oy * sy + ky * dy - pads.0
-                    if iy < 0 || iy >= h { continue }
-                    let src = x + iy * w + offX
-                    let dst = out + oy * wo
-                    if sx == 1 {
-                        for ox in valid { dst[ox] += wt * src[ox] }
-                    } else {
-                        for ox in valid { dst[ox] += wt * src[ox * sx] }
-                    }
+        let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * sy + (kh - 1) * dy + 1)
+        let pw = Swift.max(w + pads.1 + pads.3, (wo - 1) * sx + (kw - 1) * dx + 1)
+        let phaseLength = (pw + sx - 1) / sx
+        let rowLength = sx * phaseLength
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: ph * rowLength)
+        defer { buffer.deallocate() }
+        buffer.update(repeating: 0, count: ph * rowLength)
+        for iy in 0..<h {
+            let src = x + iy * w
+            let dst = buffer + (iy + pads.0) * rowLength
+            if sx == 1 {
+                (dst + pads.1).update(from: src, count: w)
+            } else {
+                // Phase r, element j holds padded column j·sx + r = input column j·sx + r − pad.
+                for r in 0..<sx {
+                    let phase = dst + r * phaseLength
+                    var j = Swift.max(0, (pads.1 - r + sx - 1) / sx)
+                    var ix = j * sx + r - pads.1
+                    while ix < w { phase[j] = src[ix]; j += 1; ix += sx }
                 }
             }
         }
+        for oy in 0..<ho {
+            let d = out + oy * wo
+            d.update(repeating: 0, count: wo)
+            for ky in 0..<kh {
+                let row = UnsafePointer(buffer + (oy * sy + ky * dy) * rowLength)
+                // Tap kx reads padded column ox·sx + kx·dx = (ox + q)·sx + r.
+                func tap(_ kx: Int) -> UnsafePointer<Float> {
+                    let c = kx * dx
+                    return row + (c % sx) * phaseLength + c / sx
+                }
+                let wk = kernel + ky * kw
+                switch kw {
+                case 3:
+                    let (p0, p1, p2) = (tap(0), tap(1), tap(2))
+                    let (w0, w1, w2) = (wk[0], wk[1], wk[2])
+                    for i in 0..<wo { d[i] += w0 * p0[i] + w1 * p1[i] + w2 * p2[i] }
+                case 5:
+                    let (p0, p1, p2, p3, p4) = (tap(0), tap(1), tap(2), tap(3), tap(4))
+                    let (w0, w1, w2, w3, w4) = (wk[0], wk[1], wk[2], wk[3], wk[4])
+                    for i in 0..<wo { d[i] += w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i] + w4 * p4[i] }
+                default:
+                    for kx in 0..<kw { axpy(wk[kx], tap(kx), d, wo) }
+                }
+            }
+        }
+    }
+
+    /// y[i] += a · x[i], i < n: a contiguous loop the compiler vectorizes.
+    @inline(__always)
+    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { y[i] += a * x[i] }
     }
 }

@@ -1,5 +1,32 @@
 import ArgumentParser
+import Foundation
+import ProbityHarness
 
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks.", subcommands: [])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks (performance is measured here, never in unit tests).",
+                                                    subcommands: [Engine.self])
+
+    struct Engine: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "sgemm GFLOP/s and model forward images/s at batch 1 and 32.")
+        @Option(help: "Model to time.") var model = "models/efficientnet_lite0.onnx"
+        @Option(help: "Seconds per measurement.") var seconds: Double = 3
+        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Also print the share of forward time per op and kernel at batch 32.") var profile = false
+
+        func run() throws {
+            let bench = EngineBenchmark(modelPath: model, seconds: seconds)
+            let figures = try bench.run { FileHandle.standardError.write(Data("bench: \($0)\n".utf8)) }
+            if json {
+                try printJSON(figures.map { ["name": $0.name, "value": $0.value, "unit": $0.unit, "note": $0.note] as [String: Any] })
+                return
+            }
+            for f in figures {
+                print(f.name.padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%10.2f ", f.value) + f.unit.padding(toLength: 9, withPad: " ", startingAt: 0) + " " + f.note)
+            }
+            if profile {
+                print("\nshare of forward time, batch 32:")
+                for (op, share) in try bench.profile(batch: 32) { print(String(format: "%6.1f%%  ", 100 * share) + op) }
+            }
+        }
+    }
 }
