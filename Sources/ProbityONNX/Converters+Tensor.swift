@@ -248,6 +248,33 @@ extension ONNXImporter {
             }
             try c.emit(node, Concat(axis: axis), try present.map { try c.value(node, $0) })
         },
+        "Split": { node, c in
+            // One Slice per output: the engine's ops have one output each.
+            let shape = try c.shape(node, 0)
+            let axis = try IndexMaps.normalizeAxis(node.int("axis", 0), rank: shape.count)
+            let outputs = node.output.count
+            var sizes = node.ints("split")
+            if c.opset >= 13, let t = try c.optionalConstant(node, 1, "Split split") { sizes = t.ints }
+            if sizes == nil {
+                let parts = node.int("num_outputs", outputs)
+                let chunk = (shape[axis] + parts - 1) / parts
+                sizes = (0..<parts).map { Swift.max(0, Swift.min(chunk, shape[axis] - $0 * chunk)) }
+            }
+            guard let sizes, sizes.count == outputs, sizes.reduce(0, +) == shape[axis] else {
+                throw ProbityError.invalidArgument("split \(sizes ?? []) does not divide extent \(shape[axis]) into \(outputs) outputs")
+            }
+            var start = 0
+            for (k, size) in sizes.enumerated() {
+                var part = node
+                part.output = [node.output[k]]
+                if !node.name.isEmpty { part.name = "\(node.name)#\(k)" }
+                part.input = [node.input[0]]
+                if !node.output[k].isEmpty {
+                    try rearrange(part, c, .slice(starts: [start], ends: [start + size], axes: [axis], steps: [1]))
+                }
+                start += size
+            }
+        },
         "Range": { node, c in
             let start = try c.constant(node, 0, "Range start"), limit = try c.constant(node, 1, "Range limit"), delta = try c.constant(node, 2, "Range delta")
             if start.isFloat {

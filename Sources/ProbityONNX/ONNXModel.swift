@@ -12,12 +12,13 @@ public final class ONNXModel: Model, @unchecked Sendable {
     public let importer: ONNXImporter
     public let inputShape: [Int]
     public var maxBatch: Int
+    /// The batch extent the model declares, when it is not symbolic (exports without dynamic axes).
+    public let fixedBatch: Int?
     private var plans: [[Int]: Plan] = [:]
     private let lock = NSLock()
     private let context: ExecutionContext
 
-    /// Loads `path`. `inputShape` ([C, H, W]) is needed only when the model leaves those
-    /// extents symbolic.
+    /// Loads `path`. `inputShape` ([C, H, W]) is used only for extents the model leaves symbolic.
     public init(path: String, inputShape: [Int]? = nil, maxBatch: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         self.path = path
         importer = try ONNXImporter(path: path)
@@ -28,18 +29,21 @@ public final class ONNXModel: Model, @unchecked Sendable {
         guard declared.count == 4 else {
             throw ProbityError.badFile(path, "expected an image input [N, C, H, W], found rank \(declared.count)")
         }
-        if let inputShape {
-            self.inputShape = inputShape
-        } else {
-            guard let c = declared[1], let h = declared[2], let w = declared[3] else {
-                throw ProbityError.badFile(path, "input \(importer.inputNames[0]) has symbolic extents \(declared); give the input shape")
+        // Declared extents win; `inputShape` fills in the symbolic ones.
+        var resolved: [Int] = []
+        for k in 1..<4 {
+            guard let extent = declared[k] ?? inputShape?[k - 1] else {
+                throw ProbityError.badFile(path, "input \(importer.inputNames[0]) has symbolic extents \(declared.map { $0.map(String.init) ?? "?" }); give the input shape")
             }
-            self.inputShape = [c, h, w]
+            resolved.append(extent)
         }
-        self.maxBatch = maxBatch
+        self.inputShape = resolved
+        // A model exported with a fixed batch runs in chunks of exactly that size.
+        fixedBatch = declared[0]
+        self.maxBatch = fixedBatch ?? maxBatch
         context = ExecutionContext(threads: threads)
         // Build the batch-1 graph now, so a model that cannot be imported fails here.
-        _ = try plan(batch: 1)
+        _ = try plan(batch: fixedBatch ?? 1)
     }
 
     /// The optimized graph for a batch size (for inspection: layers, FLOPs).
@@ -79,9 +83,16 @@ public final class ONNXModel: Model, @unchecked Sendable {
         var start = 0
         while start < n {
             let count = Swift.min(maxBatch, n - start)
-            let batch = count == n ? x : x.slice(batch: start..<(start + count))
-            let out = try plan(batch: count).run([batch])[0]
-            parts.append(out.rank == 2 ? out : out.reshaped(to: [count, -1]))
+            var batch = count == n ? x : x.slice(batch: start..<(start + count))
+            var planned = count
+            if let fixed = fixedBatch, fixed != count {
+                // Pad the last chunk with zeros to the declared batch; the extra rows are dropped.
+                batch = Tensor.concatenate(batch: [batch, Tensor(shape: [fixed - count] + inputShape)])
+                planned = fixed
+            }
+            var out = try plan(batch: planned).run([batch])[0]
+            out = out.rank == 2 ? out : out.reshaped(to: [planned, -1])
+            parts.append(planned == count ? out : out.slice(batch: 0..<count))
             start += count
         }
         return parts.count == 1 ? parts[0] : Tensor.concatenate(batch: parts)

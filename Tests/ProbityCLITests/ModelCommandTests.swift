@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+import ProbityData
+
+final class ModelCommandTests: XCTestCase {
+    /// `probity model predict` on the committed photos gives the parity fixture's top-1 classes.
+    func testPredictGivesTheFixtureTopClasses() throws {
+        let dir = try CLI.scratch()
+        let r = try CLI.run(["model", "predict", "models/efficientnet_lite0.onnx", "--dataset", "datasets/photos.h5", "--out", dir + "/p.h5", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let top1 = rows.map { (($0["top5"] as? [[String: Any]])?.first?["class"] as? Int) ?? -1 }
+        XCTAssertEqual(top1, [285, 967, 450, 657, 665, 619, 971, 652])
+        XCTAssertEqual((rows[1]["top5"] as? [[String: Any]])?.first?["name"] as? String, "espresso")
+        let f = try HDF5File(path: dir + "/p.h5")
+        XCTAssertEqual(try f.read("/top1", as: Int64.self), [285, 967, 450, 657, 665, 619, 971, 652])
+        XCTAssertEqual(try f.info("/logits").shape, [8, 1000])
+        let probs = try f.read("/probs", as: Float.self)
+        XCTAssertEqual(probs[0..<1000].reduce(0, +), 1, accuracy: 1e-4)
+        // A subset by --indices.
+        let subset = try CLI.run(["model", "predict", "models/efficientnet_lite0.onnx", "--dataset", "datasets/photos.h5", "--indices", "1..2,5", "--quiet"])
+        XCTAssertEqual(subset.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(2).joined(separator: " ") }, ["1 967", "2 450", "5 619"])
+    }
+
+    func testInfoCountsFLOPsAndLayers() throws {
+        let r = try CLI.run(["model", "info", "models/efficientnet_lite0.onnx", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let info = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        // EfficientNet-Lite0: about 0.39 G multiply-adds (published 407M with the head at 224 px).
+        let flops = try XCTUnwrap(info["flops_per_image"] as? Int)
+        XCTAssert((0.7e9...0.85e9).contains(Double(flops)), "\(flops)")
+        XCTAssertEqual(info["layers"] as? Int, 50)   // 49 convolutions + the classifier Gemm
+        let layers = try CLI.run(["model", "layers", "models/efficientnet_lite0.onnx"])
+        XCTAssert(layers.stdout.contains("/m/_conv_stem/Conv_output_0"), layers.stdout)
+    }
+
+    func testBadModelInputExitsWithStatus2() throws {
+        let dir = try CLI.scratch()
+        try Data("not onnx".utf8).write(to: URL(fileURLWithPath: dir + "/bad.onnx"))
+        for (arguments, message) in [
+            (["model", "info", dir + "/bad.onnx"], dir + "/bad.onnx: not a valid ONNX model"),
+            (["model", "info", dir + "/none.onnx"], dir + "/none.onnx: no such file"),
+            (["model", "predict", "models/efficientnet_lite0.onnx", "--dataset", "Tests/Fixtures/h5py_dataset.h5"], "h5py_dataset.h5: /images: images are 8×6×3"),
+        ] {
+            let r = try CLI.run(arguments)
+            XCTAssertEqual(r.status, 2, "\(arguments) \(r.stderr)")
+            XCTAssert(r.stderr.contains(message), "\(arguments): \(r.stderr)")
+        }
+    }
+}
