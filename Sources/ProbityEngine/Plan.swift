@@ -119,7 +119,7 @@ extension Plan {
     static func profileKey(_ op: any Operator, _ inputs: [ConstView]) -> String {
         guard let conv = op as? Conv, inputs.count > 1 else { return op.type }
         let w = inputs[1].shape
-        if w[1] == 1 && conv.group == inputs[0].shape[1] { return "Conv depthwise \(w[2])×\(w[3]) s\(conv.strides.0)" }
+        if w[1] == 1 && conv.group == inputs[0].shape[1] { return "Conv depthwise \(w[2])×\(w[3]) s\(conv.strides.0) on \(inputs[0].shape[2])²" }
         if w[2] == 1 && w[3] == 1 && conv.strides == (1, 1) { return "Conv pointwise" }
         return "Conv im2col \(w[2])×\(w[3])"
     }

@@ -102,3 +102,19 @@ final class ConvTests: XCTestCase {
         XCTAssertLessThan(a.maxAbsDifference(b), 1e-5)
     }
 }
+
+extension ConvTests {
+    /// Depthwise on the small planes of late stages (7×7, 14×14, 9×9) against direct loops.
+    func testSmallPlaneDepthwiseMatchesDirectLoops() throws {
+        var rng = RNG(seed: 21)
+        for (n, c, hw, k, s, pads) in [(1, 24, 7, 5, 1, (2, 2, 2, 2)), (3, 20, 14, 3, 2, (0, 0, 1, 1)), (2, 17, 9, 3, 1, (1, 1, 1, 1))] {
+            var conv = Conv(strides: (s, s), pads: pads, group: c)
+            let x = rng.normalTensor(shape: [n, c, hw, hw]), w = rng.normalTensor(shape: [c, 1, k, k]), b = rng.normalTensor(shape: [c])
+            let shape = try conv.outputShape([x.shape, w.shape, b.shape])
+            let want = ConvTests.naiveConv(x, w, b, conv, out: shape)
+            for threads in [1, 2] { XCTAssertLessThan(try run(conv, [x, w, b], threads: threads).maxAbsDifference(want), 1e-4, "c\(c) \(hw)² k\(k) s\(s) threads \(threads)") }
+            conv.activation = .relu
+            XCTAssertLessThan(try run(conv, [x, w, b]).maxAbsDifference(want.map { max($0, 0) }), 1e-4)
+        }
+    }
+}
