@@ -33,7 +33,9 @@ demo: build
 	$(PROBITY) dataset synth shapes --out $(DEMO_OUT)/shapes.h5 --count 64 --size 64 --seed 1 --spurious 0.3 --test-fraction 0.25
 	$(PROBITY) dataset validate $(DEMO_OUT)/shapes.h5
 	$(PROBITY) model info models/efficientnet_lite0.onnx
-	$(PROBITY) model predict models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --out $(DEMO_OUT)/predictions.h5 --json
+	@echo "sample  class  probability  name"
+	$(PROBITY) model predict models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --out $(DEMO_OUT)/predictions.h5 --quiet
+	@echo "demo outputs are in $(DEMO_OUT)/ (shapes.h5, predictions.h5); h5py reads both"
 
 bench: build
 	$(PROBITY) bench engine

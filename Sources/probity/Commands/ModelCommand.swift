@@ -30,7 +30,7 @@ struct ModelInfo: ParsableCommand {
         }
         print("\(model) (opset \(s.opset))")
         for i in s.inputs { print("input  \(i.name) [\(i.shape.joined(separator: ", "))]") }
-        for o in s.outputs { print("output \(o.name) \(o.shape) per image") }
+        for o in s.outputs { print("output \(o.name) \(Array(o.shape.dropFirst())) per image") }
         print("ops: " + s.opCounts.map { "\($0.op) \($0.count)" }.joined(separator: ", "))
         print("parameters: \(s.parameters.formatted()) in \(s.layers.count) layers")
         print(String(format: "FLOPs per image: %.3f G (2 × multiply-adds)", Double(s.flopsPerImage) / 1e9))
