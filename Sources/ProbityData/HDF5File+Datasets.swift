@@ -152,7 +152,7 @@ extension HDF5File {
 
     /// Appends items to a growable (chunked, unlimited first axis) dataset.
     public func append<T: HDF5Scalar>(_ dataset: String, _ data: [T]) throws {
-        try withDataset(dataset) { d in
+        let start: Int = try withDataset(dataset) { d in
             let space = H5Dget_space(d)
             let (shape, maxShape) = HDF5File.dims(of: space)
             H5Sclose(space)
@@ -166,9 +166,8 @@ extension HDF5File {
             var newDims = shape.map { hsize_t($0) }
             newDims[0] += hsize_t(data.count / item)
             if H5Dset_extent(d, newDims) < 0 { throw fail(dataset, "cannot extend") }
+            return shape[0]
         }
-        let rows = try info(dataset).shape[0]
-        let item = try info(dataset).shape.dropFirst().reduce(1, *)
-        try write(dataset, rowsFrom: rows - data.count / item, data)
+        try write(dataset, rowsFrom: start, data)
     }
 }

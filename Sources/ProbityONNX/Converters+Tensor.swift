@@ -183,7 +183,6 @@ extension ONNXImporter {
         },
         "Transpose": { node, c in try rearrange(node, c, .transpose(perm: node.ints("perm") ?? [])) },
         "Slice": { node, c in
-            let rank = try c.shape(node, 0).count
             var starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
             if c.opset < 10 {
                 starts = node.ints("starts") ?? []; ends = node.ints("ends") ?? []; axes = node.ints("axes")
@@ -195,7 +194,6 @@ extension ONNXImporter {
             }
             let ax = axes ?? Array(0..<starts.count)
             try rearrange(node, c, .slice(starts: starts, ends: ends, axes: ax, steps: steps ?? .init(repeating: 1, count: starts.count)))
-            _ = rank
         },
         "Pad": { node, c in
             let rank = try c.shape(node, 0).count
