@@ -45,6 +45,7 @@ final class ConvTests: XCTestCase {
             (2, 6, 11, 10, 6, 6, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),     // depthwise
             (2, 6, 11, 10, 6, 6, 5, 5, (2, 2), (1, 1), (1, 2, 2, 1)),     // depthwise, stride 2, asymmetric
             (1, 4, 9, 9, 12, 4, 3, 3, (1, 1), (2, 2), (2, 2, 2, 2)),      // depthwise multiplier 3, dilated
+            (2, 6, 10, 11, 6, 6, 3, 3, (2, 1), (2, 2), (2, 1, 2, 3)),     // depthwise, dilated: the row kernel
             (1, 3, 13, 12, 8, 1, 3, 3, (2, 2), (1, 1), (0, 0, 1, 1)),     // im2col, stride 2
             (4, 6, 8, 8, 10, 2, 3, 2, (1, 2), (2, 1), (1, 0, 2, 1)),      // groups, mixed
             (1, 64, 6, 6, 64, 1, 1, 1, (2, 2), (1, 1), (0, 0, 0, 0)),     // 1×1 with stride: im2col path

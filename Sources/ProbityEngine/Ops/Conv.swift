@@ -176,6 +176,10 @@ public struct Conv: Operator {
                 }
             }
         }
+        if sx == sy && dx == 1 && dy == 1 {
+            flatDepthwise(x, h: h, w: w, kernel: kernel, kh: kh, kw: kw, stride: sx, pads: pads, out: out, ho: ho, wo: wo)
+            return
+        }
         for oy in 0..<ho {
             let d = out + oy * wo
             d.update(repeating: 0, count: wo)
@@ -201,6 +205,64 @@ public struct Conv: Operator {
                 }
             }
         }
+    }
+
+    /// Depthwise plane without dilation, as flat vector passes. The zero-padded plane is split
+    /// into s × s phase planes, plane (a, b)[y][x] = padded[s·y + a][s·x + b], each with rows of
+    /// L = ⌈pw/s⌉. Output (oy, ox) at flat position i = oy·L + ox takes tap (ky, kx) from phase
+    /// plane (ky mod s, kx mod s) at i + ⌊ky/s⌋·L + ⌊kx/s⌋: one long pass over the whole output
+    /// per tap (per kernel row when s = 1), instead of many short row passes. Columns ox ≥ wo
+    /// are computed and dropped.
+    static func flatDepthwise(_ x: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>, kh: Int, kw: Int,
+                              stride s: Int, pads: (Int, Int, Int, Int), out: UnsafeMutablePointer<Float>, ho: Int, wo: Int) {
+        let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * s + kh)
+        let pw = Swift.max(w + pads.1 + pads.3, (wo - 1) * s + kw)
+        let rows = (ph + s - 1) / s + 1, length = (pw + s - 1) / s
+        let planeSize = rows * length
+        let count = ho * length
+        let planes = UnsafeMutablePointer<Float>.allocate(capacity: s * s * planeSize + kw)
+        let flat = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { planes.deallocate(); flat.deallocate() }
+        planes.update(repeating: 0, count: s * s * planeSize + kw)
+        flat.update(repeating: 0, count: count)
+        for iy in 0..<h {
+            let py = iy + pads.0
+            let src = x + iy * w
+            let rowBase = planes + (py % s) * s * planeSize + (py / s) * length
+            if s == 1 {
+                (rowBase + pads.1).update(from: src, count: w)
+            } else {
+                for b in 0..<s {
+                    // Phase column j holds padded column s·j + b = input column s·j + b − padLeft.
+                    let dst = rowBase + b * planeSize
+                    var j = Swift.max(0, (pads.1 - b + s - 1) / s)
+                    var ix = j * s + b - pads.1
+                    while ix < w { dst[j] = src[ix]; j += 1; ix += s }
+                }
+            }
+        }
+        for ky in 0..<kh {
+            let wk = kernel + ky * kw
+            if s == 1 {
+                let row = UnsafePointer(planes + ky * length)
+                switch kw {
+                case 3:
+                    let (w0, w1, w2) = (wk[0], wk[1], wk[2])
+                    for i in 0..<count { flat[i] += w0 * row[i] + w1 * row[i + 1] + w2 * row[i + 2] }
+                case 5:
+                    let (w0, w1, w2, w3, w4) = (wk[0], wk[1], wk[2], wk[3], wk[4])
+                    for i in 0..<count { flat[i] += w0 * row[i] + w1 * row[i + 1] + w2 * row[i + 2] + w3 * row[i + 3] + w4 * row[i + 4] }
+                default:
+                    for kx in 0..<kw { axpy(wk[kx], row + kx, flat, count) }
+                }
+            } else {
+                for kx in 0..<kw {
+                    let plane = planes + ((ky % s) * s + kx % s) * planeSize
+                    axpy(wk[kx], plane + (ky / s) * length + kx / s, flat, count)
+                }
+            }
+        }
+        for oy in 0..<ho { (out + oy * wo).update(from: flat + oy * length, count: wo) }
     }
 
     /// y[i] += a · x[i], i < n: a contiguous loop the compiler vectorizes.
