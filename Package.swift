@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "ProbityCoreTests", dependencies: ["ProbityCore", "ProbityData"]),  // ProbityData reads the HDF5 fixtures
         .testTarget(name: "ProbityDataTests", dependencies: ["ProbityData"]),
         .testTarget(name: "ProbityEngineTests", dependencies: ["ProbityEngine"]),
-        .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"]),
+        .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"], exclude: ["conformance.txt"]),
         .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "probity"]),  // runs the built `probity` as a process
     ]
 )

@@ -105,8 +105,8 @@ extension HDF5File {
                 H5Pset_chunk(dcpl, Int32(c.count), c)
                 if let level = compression { H5Pset_deflate(dcpl, UInt32(level)) }
             }
-            if var fill {
-                H5Pset_fill_value(dcpl, T.nativeType, &fill)
+            if let fill {
+                withUnsafeBytes(of: fill) { _ = H5Pset_fill_value(dcpl, T.nativeType, $0.baseAddress) }
             }
             let lcpl = linkCreation(); defer { H5Pclose(lcpl) }
             let d = H5Dcreate2(id, dataset, T.nativeType, space, lcpl, dcpl, probity_h5p_default())

@@ -21,8 +21,8 @@ enum CLI {
         process.currentDirectoryURL = directory
         // Output goes to files, so a chatty command can never block on a full pipe.
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("probity-cli-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: base.path + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base.path + ".err", contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: base.path + ".out", contents: nil))
+        XCTAssertTrue(FileManager.default.createFile(atPath: base.path + ".err", contents: nil))
         defer { try? FileManager.default.removeItem(atPath: base.path + ".out"); try? FileManager.default.removeItem(atPath: base.path + ".err") }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base.path + ".out"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base.path + ".err"))
