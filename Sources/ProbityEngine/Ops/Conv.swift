@@ -163,18 +163,7 @@ public struct Conv: Operator {
         buffer.update(repeating: 0, count: ph * rowLength)
         for iy in 0..<h {
             let src = x + iy * w
-            let dst = buffer + (iy + pads.0) * rowLength
-            if sx == 1 {
-                (dst + pads.1).update(from: src, count: w)
-            } else {
-                // Phase r, element j holds padded column j·sx + r = input column j·sx + r − pad.
-                for r in 0..<sx {
-                    let phase = dst + r * phaseLength
-                    var j = Swift.max(0, (pads.1 - r + sx - 1) / sx)
-                    var ix = j * sx + r - pads.1
-                    while ix < w { phase[j] = src[ix]; j += 1; ix += sx }
-                }
-            }
+            splitRow(src, count: w, padLeft: pads.1, stride: sx, into: buffer + (iy + pads.0) * rowLength, phaseDistance: phaseLength)
         }
         if sx == sy && dx == 1 && dy == 1 {
             flatDepthwise(x, h: h, w: w, kernel: kernel, kh: kh, kw: kw, stride: sx, pads: pads, out: out, ho: ho, wo: wo)
@@ -228,18 +217,7 @@ public struct Conv: Operator {
         for iy in 0..<h {
             let py = iy + pads.0
             let src = x + iy * w
-            let rowBase = planes + (py % s) * s * planeSize + (py / s) * length
-            if s == 1 {
-                (rowBase + pads.1).update(from: src, count: w)
-            } else {
-                for b in 0..<s {
-                    // Phase column j holds padded column s·j + b = input column s·j + b − padLeft.
-                    let dst = rowBase + b * planeSize
-                    var j = Swift.max(0, (pads.1 - b + s - 1) / s)
-                    var ix = j * s + b - pads.1
-                    while ix < w { dst[j] = src[ix]; j += 1; ix += s }
-                }
-            }
+            splitRow(src, count: w, padLeft: pads.1, stride: s, into: planes + (py % s) * s * planeSize + (py / s) * length, phaseDistance: planeSize)
         }
         for ky in 0..<kh {
             let wk = kernel + ky * kw
@@ -263,6 +241,24 @@ public struct Conv: Operator {
             }
         }
         for oy in 0..<ho { (out + oy * wo).update(from: flat + oy * length, count: wo) }
+    }
+
+    /// Writes one input row into its `stride` column phases of a zero-padded layout: phase b
+    /// (at `dst + b · phaseDistance`) element j holds padded column stride·j + b, i.e. input
+    /// column stride·j + b − padLeft. With stride 1 this is a copy shifted by `padLeft`.
+    @inline(__always)
+    static func splitRow(_ src: UnsafePointer<Float>, count w: Int, padLeft: Int, stride s: Int,
+                         into dst: UnsafeMutablePointer<Float>, phaseDistance: Int) {
+        if s == 1 {
+            (dst + padLeft).update(from: src, count: w)
+            return
+        }
+        for b in 0..<s {
+            let phase = dst + b * phaseDistance
+            var j = Swift.max(0, (padLeft - b + s - 1) / s)
+            var ix = j * s + b - padLeft
+            while ix < w { phase[j] = src[ix]; j += 1; ix += s }
+        }
     }
 
     /// y[i] += a · x[i], i < n: a contiguous loop the compiler vectorizes.
