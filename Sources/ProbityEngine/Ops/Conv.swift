@@ -5,7 +5,7 @@ import ProbityCore
 ///
 /// Kernels: a 1×1 convolution with stride 1 and no padding is one `sgemm` per sample and
 /// group (W[M, C] × X[C, H·W]); a depthwise convolution (one input channel per group) is a
-/// direct loop whose inner loop runs over a contiguous output row; everything else is
+/// direct loop over a zero-padded copy of each plane (`depthwisePlane`); everything else is
 /// im2col + `sgemm`. Work is split over samples (batch ≥ threads) or over output channels.
 public struct Conv: Operator {
     public var type: String { "Conv" }
@@ -145,15 +145,20 @@ public struct Conv: Operator {
 
     /// One depthwise plane: out[oy, ox] = Σ k[ky, kx] · x[oy·s + ky·d − pad, ox·s + kx·d − pad].
     ///
-    /// The plane is first copied into a zero-padded buffer, so no tap ever leaves it and the
-    /// inner loops have no bounds logic; for stride sx the buffer's rows are stored as sx
-    /// column phases (phase r holds padded columns r, r + sx, …), so every tap of every output
-    /// row is a contiguous run. Each output row takes all kw taps of a kernel row in one
-    /// vectorized pass (unrolled for kw = 3 and 5, the sizes of MobileNet/EfficientNet).
+    /// Without dilation (and with equal strides) this is `flatDepthwise`. Otherwise the plane is
+    /// copied into a zero-padded buffer, so no tap ever leaves it and the inner loops have no
+    /// bounds logic; for stride sx the buffer's rows are stored as sx column phases (phase r
+    /// holds padded columns r, r + sx, …), so every tap of every output row is a contiguous
+    /// run. Each output row takes all kw taps of a kernel row in one vectorized pass (unrolled
+    /// for kw = 3 and 5).
     static func depthwisePlane(_ x: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>, kh: Int, kw: Int,
                                strides: (Int, Int), dilations: (Int, Int), pads: (Int, Int, Int, Int),
                                out: UnsafeMutablePointer<Float>, ho: Int, wo: Int) {
         let (sy, sx) = strides, (dy, dx) = dilations
+        if sx == sy && dx == 1 && dy == 1 {
+            flatDepthwise(x, h: h, w: w, kernel: kernel, kh: kh, kw: kw, stride: sx, pads: pads, out: out, ho: ho, wo: wo)
+            return
+        }
         let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * sy + (kh - 1) * dy + 1)
         let pw = Swift.max(w + pads.1 + pads.3, (wo - 1) * sx + (kw - 1) * dx + 1)
         let phaseLength = (pw + sx - 1) / sx
@@ -164,10 +169,6 @@ public struct Conv: Operator {
         for iy in 0..<h {
             let src = x + iy * w
             splitRow(src, count: w, padLeft: pads.1, stride: sx, into: buffer + (iy + pads.0) * rowLength, phaseDistance: phaseLength)
-        }
-        if sx == sy && dx == 1 && dy == 1 {
-            flatDepthwise(x, h: h, w: w, kernel: kernel, kh: kh, kw: kw, stride: sx, pads: pads, out: out, ho: ho, wo: wo)
-            return
         }
         for oy in 0..<ho {
             let d = out + oy * wo
