@@ -89,10 +89,8 @@ public enum IndexMaps {
         let outShape = (0..<r).map { shape[$0] + pads[$0] + pads[$0 + r] }
         guard outShape.allSatisfy({ $0 >= 0 }) else { throw ProbityError.invalidArgument("Pad: negative output shape \(outShape)") }
         if mode == .reflect {
-            for a in 0..<r where (pads[a] >= shape[a] || pads[a + r] >= shape[a]) && (pads[a] > 0 || pads[a + r] > 0) && shape[a] > 1 {
-                if pads[a] > shape[a] - 1 || pads[a + r] > shape[a] - 1 {
-                    throw ProbityError.invalidArgument("Pad: reflect padding \(pads[a]),\(pads[a + r]) too large for extent \(shape[a])")
-                }
+            for a in 0..<r where shape[a] > 1 && Swift.max(pads[a], pads[a + r]) > shape[a] - 1 {
+                throw ProbityError.invalidArgument("Pad: reflect padding \(pads[a]),\(pads[a + r]) too large for extent \(shape[a])")
             }
         }
         let s = strides(shape)

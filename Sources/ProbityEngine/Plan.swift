@@ -29,13 +29,13 @@ public final class Plan: @unchecked Sendable {
         var lastUse = [Int](repeating: -1, count: graph.values.count)
         for (i, node) in graph.nodes.enumerated() { for v in node.inputs { lastUse[v] = i } }
         for v in graph.outputs { lastUse[v] = Int.max }
-        for v in graph.inputs { lastUse[v] = Swift.max(lastUse[v], keepActivations ? Int.max : lastUse[v]) }
 
         var offsets = [Int](repeating: -1, count: graph.values.count)
         var free: [(offset: Int, size: Int)] = []
         var top = 0
-        func allocate(_ size: Int) -> Int {
-            let padded = (size + 15) & ~15   // 64-byte alignment of every slot
+        func slotSize(_ v: Int) -> Int { (graph.values[v].count + 15) & ~15 }   // 64-byte alignment of every slot
+        func allocate(_ v: Int) -> Int {
+            let padded = slotSize(v)
             if !keepActivations, let k = free.indices.filter({ free[$0].size >= padded }).min(by: { free[$0].size < free[$1].size }) {
                 let slot = free.remove(at: k)
                 if slot.size > padded { free.append((slot.offset + padded, slot.size - padded)) }
@@ -47,13 +47,13 @@ public final class Plan: @unchecked Sendable {
         // Constants get slots of their own that are never freed; they are copied in below.
         let read = Set(graph.nodes.flatMap(\.inputs))
         let constants = graph.values.indices.filter { graph.values[$0].constant != nil && read.contains($0) }
-        for v in constants { offsets[v] = allocate(graph.values[v].count) }
-        for v in graph.inputs { offsets[v] = allocate(graph.values[v].count) }
+        for v in constants { offsets[v] = allocate(v) }
+        for v in graph.inputs { offsets[v] = allocate(v) }
         for (i, node) in graph.nodes.enumerated() {
-            offsets[node.output] = allocate(graph.values[node.output].count)
+            offsets[node.output] = allocate(node.output)
             if !keepActivations {
                 for v in Set(node.inputs) where lastUse[v] == i && graph.values[v].constant == nil {
-                    free.append((offsets[v], (graph.values[v].count + 15) & ~15))
+                    free.append((offsets[v], slotSize(v)))
                 }
             }
         }

@@ -46,22 +46,10 @@ public struct ONNXImporter: Sendable {
     /// Unsupported ops, missing inputs, unsorted or cyclic graphs: every problem, each with its node.
     func check() throws {
         var problems: [String] = []
-        var known = Set(model.graph.initializer.map(\.name)).union(model.graph.input.map(\.name))
-        known.insert("")
         var unsupported: [String: [String]] = [:]
-        var pending = Array(model.graph.node.enumerated())
-        // Topological check: ONNX requires nodes sorted; accept any order without cycles.
-        var progress = true
-        while progress && !pending.isEmpty {
-            progress = false
-            pending.removeAll { (_, node) in
-                guard node.input.allSatisfy({ known.contains($0) }) else { return false }
-                known.formUnion(node.output)
-                progress = true
-                return true
-            }
-        }
-        for (_, node) in model.graph.node.enumerated() {
+        // ONNX requires nodes sorted; any order without cycles is accepted.
+        let (_, pending, known) = topologicalOrder()
+        for node in model.graph.node {
             if !(node.domain.isEmpty || node.domain == "ai.onnx") || ONNXImporter.converters[node.opType] == nil {
                 unsupported[node.opType.isEmpty ? "?" : (node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)"), default: []].append(node.label)
             }
@@ -71,7 +59,7 @@ public struct ONNXImporter: Sendable {
         }
         if !pending.isEmpty {
             let produced = Set(model.graph.node.flatMap(\.output))
-            for (_, node) in pending.prefix(10) {
+            for node in pending.prefix(10) {
                 let missing = node.input.filter { !known.contains($0) && !produced.contains($0) }
                 if !missing.isEmpty {
                     problems.append("node \(node.label) reads \(missing.joined(separator: ", ")), which no initializer, input or node provides")
@@ -113,19 +101,19 @@ public struct ONNXImporter: Sendable {
         }
         for (i, name) in names.enumerated() {
             let declared = declaredShape(input: inputNames.firstIndex(of: name)!)
-            let declaredType = model.graph.input.first { $0.name == name }?.type.tensorType.elemType ?? 1
+            let type = model.graph.input.first { $0.name == name }?.type.tensorType
+            let declaredType = type?.elemType ?? 1
             guard ImportTensor.isFloatType(declaredType) else {
                 throw ProbityError.badInput(file: file, location: "input \(name)", problem: "element type \(declaredType) is not supported for a computed input (float, double and float16 are)")
             }
-            let hasShape = model.graph.input.first { $0.name == name }?.type.tensorType.hasShape ?? false
-            if hasShape, declared.count != shapes[i].count || zip(declared, shapes[i]).contains(where: { $0 != nil && $0 != $1 }) {
+            if type?.hasShape ?? false, declared.count != shapes[i].count || zip(declared, shapes[i]).contains(where: { $0 != nil && $0 != $1 }) {
                 throw ProbityError.invalidArgument("\(file): input \(name) is declared \(declared.map { $0.map(String.init) ?? "?" }), got \(shapes[i])")
             }
             let id = context.graph.addValue(name: name, shape: shapes[i])
             context.graph.inputs.append(id)
             context.bindings[name] = .runtime(id)
         }
-        for node in sortedNodes() {
+        for node in topologicalOrder().order {
             guard let convert = ONNXImporter.converters[node.opType] else { continue }
             do {
                 try convert(node, context)
@@ -148,11 +136,12 @@ public struct ONNXImporter: Sendable {
         return context.graph
     }
 
-    /// Nodes in an order where every input is produced first.
-    func sortedNodes() -> [Onnx_NodeProto] {
+    /// Nodes in an order where every input is produced first; the nodes that cannot be placed
+    /// (a missing input or a cycle); and every name known once the placed nodes have run.
+    func topologicalOrder() -> (order: [Onnx_NodeProto], unplaced: [Onnx_NodeProto], known: Set<String>) {
         var known = Set(model.graph.initializer.map(\.name)).union(model.graph.input.map(\.name))
         known.insert("")
-        var pending = model.graph.node[...].map { $0 }
+        var pending = Array(model.graph.node)
         var order: [Onnx_NodeProto] = []
         while !pending.isEmpty {
             let before = order.count
@@ -164,7 +153,7 @@ public struct ONNXImporter: Sendable {
             }
             if order.count == before { break }
         }
-        return order
+        return (order, pending, known)
     }
 }
 

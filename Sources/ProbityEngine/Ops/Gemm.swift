@@ -10,6 +10,8 @@ public struct Gemm: Operator {
     public var transA = false
     public var transB = false
     public var activation: Activation.Kind = .identity
+    /// Where each output element reads C, set by `planned(for:)`.
+    var mapC: [Int]? = nil
 
     public init(alpha: Float = 1, beta: Float = 1, transA: Bool = false, transB: Bool = false) {
         self.alpha = alpha; self.beta = beta; self.transA = transA; self.transB = transB
@@ -39,13 +41,21 @@ public struct Gemm: Operator {
         return 2 * m * k * n
     }
 
+    public func planned(for inputs: [[Int]]) -> any Operator {
+        guard inputs.count == 3 else { return self }
+        let (m, _, n) = dims(inputs)
+        var copy = self
+        copy.mapC = IndexMaps.broadcast(inputs[2], to: [m, n])
+        return copy
+    }
+
     public func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext) {
         let (m, k, n) = dims(inputs.map(\.shape))
         let y = output.pointer
         var beta: Float = 0
         if inputs.count == 3 && self.beta != 0 {
             let c = inputs[2]
-            let map = IndexMaps.broadcast(c.shape, to: [m, n])
+            let map = mapC ?? IndexMaps.broadcast(c.shape, to: [m, n])
             for i in 0..<(m * n) { y[i] = c[map[i]] }
             beta = self.beta
         }
