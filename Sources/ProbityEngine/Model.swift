@@ -1,11 +1,65 @@
 import ProbityCore
 
 /// What explainers and metrics see of a classifier: input in the model's input space
-/// (after the dataset's `input_scale`/`input_offset`), logits out.
-/// Engine II adds gradients, activation hooks and randomization to this protocol.
+/// (after the dataset's `input_scale`/`input_offset`), logits out, gradients back.
 public protocol Model: AnyObject, Sendable {
     /// Per-sample input shape, [C, H, W].
     var inputShape: [Int] { get }
     /// Logits [N, classes] for inputs [N, C, H, W]; any N (batched internally).
     func logits(_ x: Tensor) throws -> Tensor
+    /// One forward and backward pass over `x` (any N, batched internally). `seed` gives
+    /// dL/dlogits (or the output relevance, for LRP rules) for the samples `range` from
+    /// their logits. Returns the logits, the input gradient and, for each node output named
+    /// in `hooks`, its activation and the gradient that flowed into it.
+    func backward(_ x: Tensor, rule: BackwardRule, hooks: [String],
+                  seed: (_ logits: Tensor, _ range: Range<Int>) throws -> Tensor) throws -> ModelGradients
+    /// Layers with trainable weights, in graph order (input to output), named by ONNX output.
+    var layers: [String] { get throws }
+    /// A copy whose chosen layers are re-initialized (PyTorch's defaults); self is untouched.
+    func randomized(layers: [String], seed: UInt64) throws -> Model
+}
+
+/// The result of `Model.backward`.
+public struct ModelGradients: Sendable {
+    public var logits: Tensor
+    /// dL/dx (or the input relevance), [N, C, H, W].
+    public var input: Tensor
+    /// Hooked activations by name, [N, …].
+    public var activations: [String: Tensor]
+    /// The gradient flowing into each hooked activation, same shapes.
+    public var hookGradients: [String: Tensor]
+
+    public init(logits: Tensor, input: Tensor, activations: [String: Tensor] = [:], hookGradients: [String: Tensor] = [:]) {
+        self.logits = logits; self.input = input; self.activations = activations; self.hookGradients = hookGradients
+    }
+}
+
+extension Model {
+    /// One-hot seeds: row i has 1 at `targets[range.lowerBound + i]`.
+    public static func oneHot(_ targets: [Int], range: Range<Int>, classes: Int) -> Tensor {
+        var t = Tensor(shape: [range.count, classes])
+        for (i, s) in range.enumerated() { t.storage[i * classes + targets[s]] = 1 }
+        return t
+    }
+
+    /// The gradient of each sample's target logit with respect to its input.
+    public func gradient(of targets: [Int], wrt x: Tensor, rule: BackwardRule = .gradient) throws -> (logits: Tensor, grad: Tensor) {
+        try checkTargets(targets, x)
+        let r = try backward(x, rule: rule, hooks: []) { logits, range in Self.oneHot(targets, range: range, classes: logits.shape[1]) }
+        return (r.logits, r.input)
+    }
+
+    /// The activation of the node output `layer` and the gradient of each sample's target
+    /// logit with respect to it (what the CAM family needs).
+    public func capture(layer: String, _ x: Tensor, targets: [Int], rule: BackwardRule = .gradient) throws -> (activation: Tensor, gradient: Tensor) {
+        try checkTargets(targets, x)
+        let r = try backward(x, rule: rule, hooks: [layer]) { logits, range in Self.oneHot(targets, range: range, classes: logits.shape[1]) }
+        return (r.activations[layer]!, r.hookGradients[layer]!)
+    }
+
+    func checkTargets(_ targets: [Int], _ x: Tensor) throws {
+        guard targets.count == x.shape.first else {
+            throw ProbityError.invalidArgument("\(targets.count) targets for \(x.shape.first ?? 0) samples")
+        }
+    }
 }

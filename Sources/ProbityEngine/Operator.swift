@@ -18,9 +18,27 @@ public struct MutableView {
     public var readOnly: ConstView { ConstView(pointer: UnsafePointer(pointer), shape: shape) }
 }
 
-/// One engine operation: shape inference and a forward kernel (the backward kernels are
-/// added beside each forward in Engine II). Ops are values (structs) holding their
-/// attributes; they know nothing of ONNX protobufs or of explainers.
+/// What an op's backward kernel gets: the forward inputs and output (kept by the plan), the
+/// gradient (or relevance) arriving at the output, and where to add the input gradients.
+public struct BackwardArguments {
+    public var inputs: [ConstView]
+    public var output: ConstView
+    /// dL/dy. The op may overwrite it (the plan never reads it again), e.g. to apply a fused
+    /// activation's derivative in place.
+    public var gradOutput: MutableView
+    /// dL/dx for each input, to be *added to* (a value read twice gets both contributions);
+    /// nil where no gradient is wanted (weights when only the input gradient is asked for).
+    public var gradInputs: [MutableView?]
+    public var rule: NodeRule
+
+    public init(inputs: [ConstView], output: ConstView, gradOutput: MutableView, gradInputs: [MutableView?], rule: NodeRule = .gradient) {
+        self.inputs = inputs; self.output = output; self.gradOutput = gradOutput; self.gradInputs = gradInputs; self.rule = rule
+    }
+}
+
+/// One engine operation: shape inference, a forward kernel and its vector-Jacobian product.
+/// Ops are values (structs) holding their attributes; they know nothing of ONNX protobufs or
+/// of explainers.
 public protocol Operator: Sendable {
     /// The ONNX op type this implements, for reports and errors.
     var type: String { get }
@@ -29,6 +47,9 @@ public protocol Operator: Sendable {
     /// Computes the output from the inputs. Shapes were checked by `outputShape`.
     /// `output` never aliases an input.
     func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext)
+    /// Adds the vector-Jacobian product of `args.gradOutput` to each requested input gradient,
+    /// under `args.rule` (the chain rule, or a modified rule for ops it concerns).
+    func backward(_ args: BackwardArguments, _ context: ExecutionContext)
     /// FLOPs (2 × multiply-adds) of one run; 0 for ops without multiply-adds.
     func flops(inputs: [[Int]], output: [Int]) -> Int
     /// A copy prepared for fixed input shapes (index maps computed once). Default: self.

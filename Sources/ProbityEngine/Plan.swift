@@ -18,11 +18,17 @@ public final class Plan: @unchecked Sendable {
     /// When set, `execute` adds each node's wall time to its entry (keyed by op type and
     /// kernel variant), for `probity bench engine --profile`.
     public var profile: [String: Double]? = nil
+    /// True when every value has its own slot, so a backward pass can read them all.
+    public let keepsActivations: Bool
+    /// Gradient memory for `backward`, grown on demand.
+    private var gradients: UnsafeMutablePointer<Float>? = nil
+    private var gradientCount = 0
 
     /// Plans `graph` (which should already be `Planner.optimize`d).
     public init(_ graph: Graph, keepActivations: Bool = false, context: ExecutionContext = ExecutionContext()) {
         self.graph = graph
         self.context = context
+        keepsActivations = keepActivations
         ops = graph.nodes.map { node in node.op.planned(for: node.inputs.map { graph.values[$0].shape }) }
 
         // Last reader of each value (outputs live to the end).
@@ -66,7 +72,24 @@ public final class Plan: @unchecked Sendable {
         }
     }
 
-    deinit { arena.deallocate() }
+    deinit { arena.deallocate(); gradients?.deallocate() }
+
+    /// At least `count` floats of gradient memory (contents undefined).
+    func gradientArena(count: Int) -> UnsafeMutablePointer<Float> {
+        if gradientCount < count {
+            gradients?.deallocate()
+            gradients = .allocate(capacity: count)
+            gradientCount = count
+        }
+        return gradients!
+    }
+
+    /// Replaces the contents of constant `v` (weights) in the arena, for training steps.
+    /// The graph keeps its original constant; `tensor(of:)` returns the arena's contents.
+    public func setConstant(_ v: Int, _ t: Tensor) {
+        precondition(t.count == graph.values[v].count && offsets[v] >= 0, "setConstant: \(graph.values[v].name) has \(graph.values[v].shape)")
+        t.storage.withUnsafeBufferPointer { (arena + offsets[v]).update(from: $0.baseAddress!, count: t.count) }
+    }
 
     /// Bytes of activation memory this plan holds.
     public var arenaBytes: Int { arenaCount * 4 }
@@ -108,7 +131,7 @@ public final class Plan: @unchecked Sendable {
 
     /// The current contents of value `v` (after `execute`), as a tensor.
     public func tensor(of v: Int) -> Tensor {
-        if let c = graph.values[v].constant { return c }
+        if let c = graph.values[v].constant, offsets[v] < 0 { return c }
         let count = graph.values[v].count
         return Tensor(shape: graph.values[v].shape, storage: Array(UnsafeBufferPointer(start: arena + offsets[v], count: count)))
     }

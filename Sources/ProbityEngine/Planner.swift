@@ -8,9 +8,11 @@ import ProbityCore
 /// 3. An activation after a Conv or Gemm runs as the producer's epilogue.
 /// 4. Identity and Dropout are removed; nodes that no output needs are dropped.
 ///
-/// Values listed in `keep` (graph outputs, hooked activations) are never fused away.
+/// Values listed in `keep` (graph outputs, hooked activations) are never fused away. For plans
+/// that run backward, only activations whose derivative follows from their output are fused
+/// (HardSwish stays a node of its own).
 public enum Planner {
-    public static func optimize(_ input: Graph, keep: Set<Int> = []) -> Graph {
+    public static func optimize(_ input: Graph, keep: Set<Int> = [], forBackward: Bool = false) -> Graph {
         var g = input
         let protected = keep.union(g.outputs)
         removeIdentities(&g)
@@ -51,7 +53,7 @@ public enum Planner {
                     changed = true
                     break
                 }
-                if let act = node.op as? Activation, act.kind != .identity {
+                if let act = node.op as? Activation, act.kind != .identity, !forBackward || act.kind.derivativeFromOutput {
                     if var conv = producer.op as? Conv, conv.activation == .identity {
                         conv.activation = act.kind
                         g.nodes[producerIndex].op = conv

@@ -15,13 +15,31 @@ public final class ONNXModel: Model, @unchecked Sendable {
     /// The batch extent the model declares, when it is not symbolic (exports without dynamic axes).
     public let fixedBatch: Int?
     private var plans: [[Int]: Plan] = [:]
-    private let lock = NSLock()
+    /// Plans that keep activations for backward passes, by batch and hooked values.
+    private var backwardPlans: [String: (Plan, [Int])] = [:]
+    private let lock = NSRecursiveLock()
     private let context: ExecutionContext
+    var executionContext: ExecutionContext { context }
+
+    func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock(); defer { lock.unlock() }
+        return try body()
+    }
+    func cachedBackwardPlan(_ key: String) -> (Plan, [Int])? { backwardPlans[key] }
+    func storeBackwardPlan(_ key: String, _ entry: (Plan, [Int])) { backwardPlans[key] = entry }
+    /// Constants replaced by name after import (randomized layers).
+    public let overrides: [String: Tensor]
 
     /// Loads `path`. `inputShape` ([C, H, W]) is used only for extents the model leaves symbolic.
-    public init(path: String, inputShape: [Int]? = nil, maxBatch: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    public convenience init(path: String, inputShape: [Int]? = nil, maxBatch: Int = 32, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        try self.init(importer: ONNXImporter(path: path), inputShape: inputShape, maxBatch: maxBatch, threads: threads, overrides: [:])
+    }
+
+    init(importer: ONNXImporter, inputShape: [Int]?, maxBatch: Int, threads: Int, overrides: [String: Tensor]) throws {
+        let path = importer.file
         self.path = path
-        importer = try ONNXImporter(path: path)
+        self.importer = importer
+        self.overrides = overrides
         guard importer.inputNames.count == 1 else {
             throw ProbityError.badFile(path, "expected a model with one image input, found \(importer.inputNames.count) inputs (\(importer.inputNames.joined(separator: ", ")))")
         }
@@ -51,7 +69,13 @@ public final class ONNXModel: Model, @unchecked Sendable {
 
     /// The unoptimized graph as imported (node names as in the ONNX file).
     public func importedGraph(batch: Int = 1) throws -> Graph {
-        try importer.graph(inputShapes: [[batch] + inputShape])
+        var g = try importer.graph(inputShapes: [[batch] + inputShape])
+        if !overrides.isEmpty {
+            for v in g.values.indices where g.values[v].constant != nil {
+                if let t = overrides[g.values[v].name] { g.values[v].constant = t }
+            }
+        }
+        return g
     }
 
     /// Per-op wall time of one forward pass at `batch` (seconds by op type and kernel).
@@ -67,7 +91,7 @@ public final class ONNXModel: Model, @unchecked Sendable {
     func plan(batch: Int) throws -> Plan {
         let shape = [batch] + inputShape
         if let p = plans[shape] { return p }
-        let graph = Planner.optimize(try importer.graph(inputShapes: [shape]))
+        let graph = Planner.optimize(try importedGraph(batch: batch))
         let p = Plan(graph, context: context)
         plans[shape] = p
         return p

@@ -74,4 +74,98 @@ public struct Activation: Operator, Equatable {
             for i in 0..<n { let v = x[i]; y[i] = v * Swift.max(0, Swift.min(1, v / 6 + 0.5)) }
         }
     }
+
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        guard let dx = args.gradInputs[0] else { return }
+        let n = dx.count
+        let x = args.inputs[0].pointer, y = args.output.pointer, g = args.gradOutput.pointer
+        let rule = args.rule
+        if rule.lrp {
+            for i in 0..<n { dx.pointer[i] += g[i] }   // relevance passes activations (Zennit's Pass)
+            return
+        }
+        if rule.activation == .deconvnet && kind.isReLULike {
+            for i in 0..<n { dx.pointer[i] += Swift.max(g[i], 0) }
+            return
+        }
+        let guided = rule.activation == .guided && kind.isReLULike
+        let chunks = n > 1 << 16 ? context.threads : 1
+        context.parallel(chunks) { c, _ in
+            let lo = n * c / chunks, hi = n * (c + 1) / chunks
+            if guided {
+                // Guided backprop clamps this op's own gradient, then adds it.
+                let local = UnsafeMutablePointer<Float>.allocate(capacity: hi - lo)
+                defer { local.deallocate() }
+                local.initialize(repeating: 0, count: hi - lo)
+                Activation.addGradient(kind, x: x + lo, y: y + lo, gradOutput: g + lo, into: local, count: hi - lo)
+                for i in 0..<(hi - lo) { dx.pointer[lo + i] += Swift.max(local[i], 0) }
+            } else {
+                Activation.addGradient(kind, x: x + lo, y: y + lo, gradOutput: g + lo, into: dx.pointer + lo, count: hi - lo)
+            }
+        }
+    }
+
+    /// dx += dy · f′(x).
+    static func addGradient(_ kind: Kind, x: UnsafePointer<Float>, y: UnsafePointer<Float>, gradOutput g: UnsafePointer<Float>,
+                            into dx: UnsafeMutablePointer<Float>, count n: Int) {
+        switch kind {
+        case .identity:
+            for i in 0..<n { dx[i] += g[i] }
+        case .relu:
+            for i in 0..<n { dx[i] += x[i] > 0 ? g[i] : 0 }
+        case .leakyRelu(let alpha):
+            for i in 0..<n { dx[i] += x[i] > 0 ? g[i] : alpha * g[i] }
+        case .clip(let lo, let hi):
+            for i in 0..<n { dx[i] += (x[i] > lo && x[i] < hi) ? g[i] : 0 }
+        case .sigmoid:
+            for i in 0..<n { dx[i] += g[i] * y[i] * (1 - y[i]) }
+        case .tanh:
+            for i in 0..<n { dx[i] += g[i] * (1 - y[i] * y[i]) }
+        case .hardSigmoid(let alpha, let beta):
+            for i in 0..<n { let v = alpha * x[i] + beta; dx[i] += (v > 0 && v < 1) ? alpha * g[i] : 0 }
+        case .hardSwish:
+            // PyTorch: 0 below −3, 1 above 3, x/3 + 1/2 between.
+            for i in 0..<n { let v = x[i]; dx[i] += g[i] * (v < -3 ? 0 : (v > 3 ? 1 : v / 3 + 0.5)) }
+        }
+    }
+}
+
+extension Activation.Kind {
+    /// Relu, LeakyRelu and Clip: the ops guided backprop and deconvnet modify.
+    public var isReLULike: Bool {
+        switch self { case .relu, .leakyRelu, .clip: return true; default: return false }
+    }
+
+    /// True when f′ can be computed from the output alone, so the activation can stay fused
+    /// into its producer in plans that run backward.
+    public var derivativeFromOutput: Bool {
+        switch self {
+        case .identity, .relu, .clip, .sigmoid, .tanh, .hardSigmoid: return true
+        case .leakyRelu(let alpha): return alpha > 0
+        case .hardSwish: return false
+        }
+    }
+
+    /// g ← g · f′ where f′ is computed from the output `y` (exact for the kinds where
+    /// `derivativeFromOutput` holds), with the activation part of `rule` applied.
+    public func applyDerivative(output y: UnsafePointer<Float>, to g: UnsafeMutablePointer<Float>, count n: Int, rule: NodeRule) {
+        if rule.lrp { return }
+        if rule.activation == .deconvnet && isReLULike {
+            for i in 0..<n { g[i] = Swift.max(g[i], 0) }
+            return
+        }
+        switch self {
+        case .identity: break
+        case .relu: for i in 0..<n { g[i] = y[i] > 0 ? g[i] : 0 }
+        case .leakyRelu(let alpha): for i in 0..<n { g[i] = y[i] > 0 ? g[i] : alpha * g[i] }
+        case .clip(let lo, let hi): for i in 0..<n { g[i] = (y[i] > lo && y[i] < hi) ? g[i] : 0 }
+        case .sigmoid: for i in 0..<n { g[i] *= y[i] * (1 - y[i]) }
+        case .tanh: for i in 0..<n { g[i] *= 1 - y[i] * y[i] }
+        case .hardSigmoid(let alpha, _): for i in 0..<n { g[i] = (y[i] > 0 && y[i] < 1) ? alpha * g[i] : 0 }
+        case .hardSwish: preconditionFailure("HardSwish cannot be differentiated from its output; the planner keeps it unfused for backward")
+        }
+        if rule.activation == .guided && isReLULike {
+            for i in 0..<n { g[i] = Swift.max(g[i], 0) }
+        }
+    }
 }

@@ -36,3 +36,53 @@ public struct BatchNorm: Operator {
         }
     }
 }
+
+extension BatchNorm {
+    /// y = a·x + b per channel with a = scale/√(var + ε), b = B − mean·a. Gradients for X and
+    /// every parameter; in LRP mode the ε-rule share a·x/y.
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        let x = args.inputs[0]
+        let c = x.shape[1]
+        let plane = x.shape[2...].reduce(1, *)
+        let p = (1...4).map { k in (0..<c).map { args.inputs[k][$0] } }
+        let (a, _) = BatchNorm.affine(scale: p[0], bias: p[1], mean: p[2], variance: p[3], epsilon: epsilon)
+        let g = args.gradOutput.pointer, y = args.output.pointer
+        let planes = x.count / Swift.max(plane, 1)
+        if let dx = args.gradInputs[0] {
+            for i in 0..<planes {
+                let ch = i % c
+                for j in 0..<plane {
+                    let k = i * plane + j
+                    if args.rule.lrp {
+                        let eps = args.rule.stabilizer
+                        dx.pointer[k] += a[ch] * x[k] * g[k] / (y[k] + (y[k] >= 0 ? eps : -eps))
+                    } else {
+                        dx.pointer[k] += a[ch] * g[k]
+                    }
+                }
+            }
+        }
+        guard args.gradInputs.dropFirst().contains(where: { $0 != nil }) else { return }
+        // Per channel: Σ g and Σ g·x̂ with x̂ = (x − mean)/√(var + ε).
+        var sumG = [Double](repeating: 0, count: c), sumGX = sumG
+        for i in 0..<planes {
+            let ch = i % c
+            let inv = 1 / (Double(p[3][ch]) + Double(epsilon)).squareRoot()
+            for j in 0..<plane {
+                let k = i * plane + j
+                sumG[ch] += Double(g[k])
+                sumGX[ch] += Double(g[k]) * (Double(x[k]) - Double(p[2][ch])) * inv
+            }
+        }
+        for ch in 0..<c {
+            let v = Double(p[3][ch]) + Double(epsilon)
+            let inv = 1 / v.squareRoot()
+            let scale = Double(p[0][ch])
+            args.gradInputs[1]?.pointer[ch] += Float(sumGX[ch])
+            args.gradInputs[2]?.pointer[ch] += Float(sumG[ch])
+            args.gradInputs[3]?.pointer[ch] += Float(-scale * inv * sumG[ch])
+            // ∂y/∂var = −½·scale·(x − mean)·(var + ε)^(−3/2) = −½·scale·x̂/(var + ε)
+            args.gradInputs[4]?.pointer[ch] += Float(-0.5 * scale * sumGX[ch] / v)
+        }
+    }
+}

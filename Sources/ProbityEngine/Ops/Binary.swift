@@ -75,3 +75,87 @@ public struct Binary: Operator {
         }
     }
 }
+
+// MARK: - Backward
+
+extension Binary {
+    /// Chain rule with broadcast operands summed over the axes they were broadcast along.
+    ///
+    /// In LRP mode a sum splits relevance in proportion to its operands (Add: a/(a+b), Sub:
+    /// a/(a−b) and −b/(a−b), ε-stabilized); a product or quotient with one operand that needs
+    /// no relevance (a constant) passes it all to the other; a product of two variables gives
+    /// it to the operand of the output's shape (the signal, not the broadcast gate), as the
+    /// signal-take-all rule of Arras et al. 2017 for gated products.
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        let a = args.inputs[0], b = args.inputs[1], g = args.gradOutput.pointer
+        let n = args.gradOutput.count
+        let ga = args.gradInputs[0], gb = args.gradInputs[1]
+        let outShape = args.gradOutput.shape
+        let mapA = self.mapA ?? (a.shape == outShape ? nil : IndexMaps.broadcast(a.shape, to: outShape))
+        let mapB = self.mapB ?? (b.shape == outShape ? nil : IndexMaps.broadcast(b.shape, to: outShape))
+        @inline(__always) func ia(_ i: Int) -> Int { mapA?[i] ?? i }
+        @inline(__always) func ib(_ i: Int) -> Int { mapB?[i] ?? i }
+
+        if args.rule.lrp {
+            let eps = args.rule.stabilizer
+            switch kind {
+            case .add, .sub:
+                let sign: Float = kind == .add ? 1 : -1
+                for i in 0..<n {
+                    let ca = a[ia(i)], cb = sign * b[ib(i)]
+                    let z = ca + cb
+                    let s = g[i] / (z + (z >= 0 ? eps : -eps))
+                    ga?.pointer[ia(i)] += ca * s
+                    gb?.pointer[ib(i)] += cb * s
+                }
+            case .mul, .div:
+                let toA: Float, toB: Float
+                if ga == nil || gb == nil { (toA, toB) = (1, 1) }
+                else if a.shape == outShape && b.shape != outShape { (toA, toB) = (1, 0) }
+                else if b.shape == outShape && a.shape != outShape { (toA, toB) = (0, 1) }
+                else { (toA, toB) = (0.5, 0.5) }
+                for i in 0..<n {
+                    ga?.pointer[ia(i)] += toA * g[i]
+                    gb?.pointer[ib(i)] += toB * g[i]
+                }
+            }
+            return
+        }
+
+        if mapA == nil && mapB == nil {
+            // Equal shapes: plain vector loops.
+            switch kind {
+            case .add:
+                if let ga { for i in 0..<n { ga.pointer[i] += g[i] } }
+                if let gb { for i in 0..<n { gb.pointer[i] += g[i] } }
+            case .sub:
+                if let ga { for i in 0..<n { ga.pointer[i] += g[i] } }
+                if let gb { for i in 0..<n { gb.pointer[i] -= g[i] } }
+            case .mul:
+                if let ga { for i in 0..<n { ga.pointer[i] += g[i] * b[i] } }
+                if let gb { for i in 0..<n { gb.pointer[i] += g[i] * a[i] } }
+            case .div:
+                if let ga { for i in 0..<n { ga.pointer[i] += g[i] / b[i] } }
+                if let gb { for i in 0..<n { let q = b[i]; gb.pointer[i] -= g[i] * a[i] / (q * q) } }
+            }
+            return
+        }
+        for i in 0..<n {
+            let x = a[ia(i)], y = b[ib(i)]
+            switch kind {
+            case .add:
+                ga?.pointer[ia(i)] += g[i]
+                gb?.pointer[ib(i)] += g[i]
+            case .sub:
+                ga?.pointer[ia(i)] += g[i]
+                gb?.pointer[ib(i)] -= g[i]
+            case .mul:
+                ga?.pointer[ia(i)] += g[i] * y
+                gb?.pointer[ib(i)] += g[i] * x
+            case .div:
+                ga?.pointer[ia(i)] += g[i] / y
+                gb?.pointer[ib(i)] -= g[i] * x / (y * y)
+            }
+        }
+    }
+}

@@ -268,3 +268,238 @@ public struct Conv: Operator {
         for i in 0..<n { y[i] += a * x[i] }
     }
 }
+
+// MARK: - Backward
+
+extension Conv: LinearLayer {
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        let dz = args.gradOutput
+        if activation != .identity {
+            activation.applyDerivative(output: args.output.pointer, to: dz.pointer, count: dz.count, rule: args.rule)
+        }
+        let x = args.inputs[0], w = args.inputs[1]
+        let bias = args.inputs.count > 2 ? args.inputs[2] : nil
+        if args.rule.linear.isLRP {
+            if let rIn = args.gradInputs[0] {
+                LRP.propagate(self, rule: args.rule.linear, stabilizer: args.rule.stabilizer, x: x, weight: w, bias: bias,
+                              relevance: dz.readOnly, into: rIn, context)
+            }
+            return
+        }
+        if let dx = args.gradInputs[0] { linearBackwardData(dz.readOnly, weight: w, into: dx, context) }
+        if args.gradInputs.count > 1, let dw = args.gradInputs[1] { backwardWeight(dz.readOnly, x: x, into: dw, context) }
+        if args.gradInputs.count > 2, let db = args.gradInputs[2] {
+            let (n, m) = (dz.shape[0], dz.shape[1])
+            let plane = dz.shape[2] * dz.shape[3]
+            for s in 0..<n {
+                for o in 0..<m {
+                    let p = dz.pointer + (s * m + o) * plane
+                    var sum: Float = 0
+                    for i in 0..<plane { sum += p[i] }
+                    db.pointer[o] += sum
+                }
+            }
+        }
+    }
+
+    /// z = conv(x; weight) + bias, without the fused activation.
+    public func linearForward(x: ConstView, weight: ConstView, bias: ConstView?, into z: MutableView, _ context: ExecutionContext) {
+        var plain = self
+        plain.activation = .identity
+        plain.forward(bias.map { [x, weight, $0] } ?? [x, weight], z, context)
+    }
+
+    /// dx += convᵀ(dz; weight): the gradient of a convolution with respect to its input.
+    /// Pointwise: one sgemm (Wᵀ·dZ) per sample and group; general: Wᵀ·dZ into columns, then
+    /// col2im; depthwise: the transposed direct loop. Parallel over samples, or over blocks
+    /// of input channels when the batch is smaller than the thread count.
+    public func linearBackwardData(_ dz: ConstView, weight w: ConstView, into dx: MutableView, _ context: ExecutionContext) {
+        let (n, c, h, wd) = (dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3])
+        let (m, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let (ho, wo) = (dz.shape[2], dz.shape[3])
+        let cg = c / group, mg = m / group
+        let plane = ho * wo
+        if cg == 1 && mg == 1 {
+            context.parallel(n * c) { item, _ in
+                let ch = item % c
+                Conv.depthwiseBackwardPlane(dz.pointer + item * plane, ho: ho, wo: wo, kernel: w.pointer + ch * kh * kw, kh: kh, kw: kw,
+                                            strides: strides, dilations: dilations, pads: pads, into: dx.pointer + item * h * wd, h: h, w: wd)
+            }
+            return
+        }
+        let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && pads == (0, 0, 0, 0)
+        let blocks = n >= context.threads ? 1 : Swift.max(1, Swift.min(context.threads, cg / 8))
+        context.parallel(n * group * blocks) { item, thread in
+            let block = item % blocks
+            let g = (item / blocks) % group
+            let s = item / (blocks * group)
+            let c0 = cg * block / blocks, c1 = cg * (block + 1) / blocks
+            let dxg = dx.pointer + (s * c + g * cg + c0) * h * wd
+            let dzg = dz.pointer + (s * m + g * mg) * plane
+            let wg = w.pointer + g * mg * cg * kh * kw
+            let k = cg * kh * kw
+            let rows0 = c0 * kh * kw, rows = (c1 - c0) * kh * kw
+            if pointwise {
+                // dX[c0..<c1, HW] += W[:, c0..<c1]ᵀ · dZ
+                BLAS.sgemm(transA: true, m: rows, n: plane, k: mg, a: wg + rows0, lda: k, b: dzg, ldb: plane, beta: 1, c: dxg, ldc: plane)
+            } else {
+                let col = context.scratch(thread, count: rows * plane)
+                BLAS.sgemm(transA: true, m: rows, n: plane, k: mg, a: wg + rows0, lda: k, b: dzg, ldb: plane, c: col, ldc: plane)
+                Conv.col2im(UnsafePointer(col), channels: c1 - c0, h: h, w: wd, kh: kh, kw: kw, strides: strides, dilations: dilations,
+                            pads: pads, ho: ho, wo: wo, into: dxg)
+            }
+        }
+    }
+
+    /// dW += dZ · colᵀ summed over samples (per-thread partial sums, added in thread order).
+    func backwardWeight(_ dz: ConstView, x: ConstView, into dw: MutableView, _ context: ExecutionContext) {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (m, kh, kw) = (dw.shape[0], dw.shape[2], dw.shape[3])
+        let (ho, wo) = (dz.shape[2], dz.shape[3])
+        let cg = c / group, mg = m / group
+        let plane = ho * wo, k = cg * kh * kw
+        let workers = Swift.min(context.threads, n)
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: workers * dw.count)
+        defer { partial.deallocate() }
+        partial.initialize(repeating: 0, count: workers * dw.count)
+        let depthwise = cg == 1 && mg == 1
+        let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && pads == (0, 0, 0, 0)
+        context.parallel(workers) { t, _ in
+            let acc = partial + t * dw.count
+            let col = depthwise || pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
+            defer { col?.deallocate() }
+            for s in (n * t / workers)..<(n * (t + 1) / workers) {
+                if depthwise {
+                    for ch in 0..<c {
+                        Conv.depthwiseWeightGradient(dz.pointer + (s * c + ch) * plane, ho: ho, wo: wo, x: x.pointer + (s * c + ch) * h * wd, h: h, w: wd,
+                                                     kh: kh, kw: kw, strides: strides, dilations: dilations, pads: pads, into: acc + ch * kh * kw)
+                    }
+                    continue
+                }
+                for g in 0..<group {
+                    let xin = x.pointer + (s * c + g * cg) * h * wd
+                    let b: UnsafePointer<Float>
+                    if let col {
+                        Conv.im2col(xin, channels: cg, h: h, w: wd, kh: kh, kw: kw, strides: strides, dilations: dilations, pads: pads,
+                                    ho: ho, wo: wo, into: col)
+                        b = UnsafePointer(col)
+                    } else {
+                        b = xin
+                    }
+                    BLAS.sgemm(transB: true, m: mg, n: k, k: plane, a: dz.pointer + (s * m + g * mg) * plane, lda: plane,
+                               b: b, ldb: plane, beta: 1, c: acc + g * mg * k, ldc: k)
+                }
+            }
+        }
+        for t in 0..<workers { for i in 0..<dw.count { dw.pointer[i] += partial[t * dw.count + i] } }
+    }
+
+    /// The transpose of `im2col`: adds each column entry back to the input element it was read from.
+    static func col2im(_ col: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kh: Int, kw: Int,
+                       strides: (Int, Int), dilations: (Int, Int), pads: (Int, Int, Int, Int),
+                       ho: Int, wo: Int, into x: UnsafeMutablePointer<Float>) {
+        let (sy, sx) = strides, (dy, dx) = dilations
+        var row = col
+        for ci in 0..<channels {
+            let xc = x + ci * h * w
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let offX = kx * dx - pads.1
+                    let valid = validRange(offset: offX, stride: sx, w: w, wo: wo)
+                    for oy in 0..<ho {
+                        let iy = oy * sy + ky * dy - pads.0
+                        if iy < 0 || iy >= h || valid.isEmpty { continue }
+                        let src = row + oy * wo
+                        let dst = xc + iy * w + offX
+                        if sx == 1 {
+                            for ox in valid { dst[ox] += src[ox] }
+                        } else {
+                            for ox in valid { dst[ox * sx] += src[ox] }
+                        }
+                    }
+                    row += ho * wo
+                }
+            }
+        }
+    }
+
+    /// One depthwise plane backward: dx[iy, ix] += Σ k[ky, kx] · dz[oy, ox] over the taps that
+    /// read (iy, ix). Undilated equal strides use the transpose of `flatDepthwise` (flat
+    /// passes into stride-phase planes); the rest a padded buffer row by row.
+    static func depthwiseBackwardPlane(_ dz: UnsafePointer<Float>, ho: Int, wo: Int, kernel: UnsafePointer<Float>, kh: Int, kw: Int,
+                                       strides: (Int, Int), dilations: (Int, Int), pads: (Int, Int, Int, Int),
+                                       into dx: UnsafeMutablePointer<Float>, h: Int, w: Int) {
+        let (sy, sx) = strides, (dy, ddx) = dilations
+        if sx == sy && dy == 1 && ddx == 1 {
+            let s = sx
+            let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * s + kh)
+            let pw = Swift.max(w + pads.1 + pads.3, (wo - 1) * s + kw)
+            let rows = (ph + s - 1) / s + 1, length = (pw + s - 1) / s
+            let planeSize = rows * length
+            let count = ho * length
+            let planes = UnsafeMutablePointer<Float>.allocate(capacity: s * s * planeSize + kw)
+            let flat = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            defer { planes.deallocate(); flat.deallocate() }
+            planes.update(repeating: 0, count: s * s * planeSize + kw)
+            flat.update(repeating: 0, count: count)
+            for oy in 0..<ho { (flat + oy * length).update(from: dz + oy * wo, count: wo) }
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let plane = planes + ((ky % s) * s + kx % s) * planeSize + (ky / s) * length + kx / s
+                    let a = kernel[ky * kw + kx]
+                    for i in 0..<count { plane[i] += a * flat[i] }
+                }
+            }
+            for iy in 0..<h {
+                let py = iy + pads.0
+                let dst = dx + iy * w
+                for ix in 0..<w {
+                    let px = ix + pads.1
+                    dst[ix] += planes[((py % s) * s + px % s) * planeSize + (py / s) * length + px / s]
+                }
+            }
+            return
+        }
+        let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * sy + (kh - 1) * dy + 1)
+        let pw = Swift.max(w + pads.1 + pads.3, (wo - 1) * sx + (kw - 1) * ddx + 1)
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw)
+        defer { buffer.deallocate() }
+        buffer.update(repeating: 0, count: ph * pw)
+        for oy in 0..<ho {
+            let g = dz + oy * wo
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let a = kernel[ky * kw + kx]
+                    let row = buffer + (oy * sy + ky * dy) * pw + kx * ddx
+                    for ox in 0..<wo { row[ox * sx] += a * g[ox] }
+                }
+            }
+        }
+        for iy in 0..<h {
+            let src = buffer + (iy + pads.0) * pw + pads.1
+            for ix in 0..<w { dx[iy * w + ix] += src[ix] }
+        }
+    }
+
+    /// dk[ky, kx] += Σ dz[oy, ox] · x[oy·sy + ky·dy − pad, ox·sx + kx·dx − pad] for one plane.
+    static func depthwiseWeightGradient(_ dz: UnsafePointer<Float>, ho: Int, wo: Int, x: UnsafePointer<Float>, h: Int, w: Int,
+                                        kh: Int, kw: Int, strides: (Int, Int), dilations: (Int, Int), pads: (Int, Int, Int, Int),
+                                        into dk: UnsafeMutablePointer<Float>) {
+        let (sy, sx) = strides, (dy, ddx) = dilations
+        for ky in 0..<kh {
+            for kx in 0..<kw {
+                let offX = kx * ddx - pads.1
+                let valid = validRange(offset: offX, stride: sx, w: w, wo: wo)
+                var sum: Float = 0
+                for oy in 0..<ho {
+                    let iy = oy * sy + ky * dy - pads.0
+                    if iy < 0 || iy >= h { continue }
+                    let src = x + iy * w + offX
+                    let g = dz + oy * wo
+                    for ox in valid { sum += g[ox] * src[ox * sx] }
+                }
+                dk[ky * kw + kx] += sum
+            }
+        }
+    }
+}

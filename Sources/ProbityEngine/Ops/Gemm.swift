@@ -112,3 +112,81 @@ public struct MatMul: Operator {
         }
     }
 }
+
+// MARK: - Backward
+
+extension Gemm: LinearLayer {
+    /// dA′ = α·dZ·B′ᵀ, dB′ = α·A′ᵀ·dZ, dC = β·dZ summed over broadcast axes. LRP rules treat
+    /// A as the data, α·B′ as the weights and β·C as the bias (A must not be transposed).
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        let dz = args.gradOutput
+        if activation != .identity {
+            activation.applyDerivative(output: args.output.pointer, to: dz.pointer, count: dz.count, rule: args.rule)
+        }
+        let a = args.inputs[0], b = args.inputs[1]
+        let (m, k, n) = dims(args.inputs.map(\.shape))
+        if args.rule.linear.isLRP && !transA {
+            if let rIn = args.gradInputs[0] {
+                LRP.propagate(self, rule: args.rule.linear, stabilizer: args.rule.stabilizer, x: a, weight: b,
+                              bias: args.inputs.count > 2 ? args.inputs[2] : nil, relevance: dz.readOnly, into: rIn, context)
+            }
+            return
+        }
+        if let da = args.gradInputs[0] {
+            if !transA {
+                BLAS.sgemm(transB: !transB, m: m, n: k, k: n, alpha: alpha, a: dz.pointer, lda: n, b: b.pointer, ldb: b.shape[1],
+                           beta: 1, c: da.pointer, ldc: k)
+            } else {
+                BLAS.sgemm(transA: transB, transB: true, m: k, n: m, k: n, alpha: alpha, a: b.pointer, lda: b.shape[1], b: dz.pointer, ldb: n,
+                           beta: 1, c: da.pointer, ldc: m)
+            }
+        }
+        if args.gradInputs.count > 1, let db = args.gradInputs[1] {
+            if !transB {
+                BLAS.sgemm(transA: !transA, m: k, n: n, k: m, alpha: alpha, a: a.pointer, lda: a.shape[1], b: dz.pointer, ldb: n,
+                           beta: 1, c: db.pointer, ldc: n)
+            } else {
+                BLAS.sgemm(transA: true, transB: transA, m: n, n: k, k: m, alpha: alpha, a: dz.pointer, lda: n, b: a.pointer, ldb: a.shape[1],
+                           beta: 1, c: db.pointer, ldc: k)
+            }
+        }
+        if args.gradInputs.count > 2, let dc = args.gradInputs[2] {
+            let map = mapC ?? IndexMaps.broadcast(args.inputs[2].shape, to: [m, n])
+            for i in 0..<(m * n) { dc.pointer[map[i]] += beta * dz.pointer[i] }
+        }
+    }
+
+    public func linearForward(x: ConstView, weight: ConstView, bias: ConstView?, into z: MutableView, _ context: ExecutionContext) {
+        var plain = self
+        plain.activation = .identity
+        plain.forward(bias.map { [x, weight, $0] } ?? [x, weight], z, context)
+    }
+
+    public func linearBackwardData(_ dz: ConstView, weight: ConstView, into dx: MutableView, _ context: ExecutionContext) {
+        let m = dz.shape[0], n = dz.shape[1], k = dx.shape[1]
+        BLAS.sgemm(transB: !transB, m: m, n: k, k: n, alpha: alpha, a: dz.pointer, lda: n, b: weight.pointer, ldb: weight.shape[1],
+                   beta: 1, c: dx.pointer, ldc: k)
+    }
+}
+
+extension MatMul {
+    /// dA_i += dZ_i·B_iᵀ and dB_i += A_iᵀ·dZ_i for each matrix pair; operands broadcast over
+    /// leading axes receive the sum over the pairs that read them.
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        guard let l = try? layout(args.inputs.map(\.shape)) else { return }
+        let m = l.a[l.a.count - 2], k = l.a[l.a.count - 1], n = l.b[l.b.count - 1]
+        let batches = l.batch.reduce(1, *)
+        let mapA = IndexMaps.broadcast(Array(l.a.dropLast(2)), to: l.batch), mapB = IndexMaps.broadcast(Array(l.b.dropLast(2)), to: l.batch)
+        let a = args.inputs[0].pointer, b = args.inputs[1].pointer, dz = args.gradOutput.pointer
+        for i in 0..<batches {
+            if let da = args.gradInputs[0] {
+                BLAS.sgemm(transB: true, m: m, n: k, k: n, a: dz + i * m * n, lda: n, b: b + mapB[i] * k * n, ldb: n,
+                           beta: 1, c: da.pointer + mapA[i] * m * k, ldc: k)
+            }
+            if let db = args.gradInputs[1] {
+                BLAS.sgemm(transA: true, m: k, n: n, k: m, a: a + mapA[i] * m * k, lda: k, b: dz + i * m * n, ldb: n,
+                           beta: 1, c: db.pointer + mapB[i] * k * n, ldc: n)
+            }
+        }
+    }
+}

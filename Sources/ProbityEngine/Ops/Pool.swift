@@ -108,3 +108,88 @@ public struct GlobalPool: Operator {
         }
     }
 }
+
+// MARK: - Backward
+
+extension Pool {
+    /// Max: the gradient goes to the first maximum of each window (PyTorch's choice on ties),
+    /// in every mode (for LRP too: winner takes all). Average: spread over the window with
+    /// the forward divisor; in LRP mode by the z-rule, in proportion to each input.
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        guard let dx = args.gradInputs[0] else { return }
+        let x = args.inputs[0]
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (ho, wo) = (args.gradOutput.shape[2], args.gradOutput.shape[3])
+        let lrp = args.rule.lrp, eps = args.rule.stabilizer
+        let g = args.gradOutput.pointer
+        context.parallel(n * c) { item, _ in
+            let src = x.pointer + item * h * w
+            let dst = dx.pointer + item * h * w
+            let gp = g + item * ho * wo
+            for oy in 0..<ho {
+                let y0 = oy * strides.0 - pads.0
+                for ox in 0..<wo {
+                    let x0 = ox * strides.1 - pads.1
+                    let gv = gp[oy * wo + ox]
+                    switch kind {
+                    case .max:
+                        var best = -Float.infinity, at = -1
+                        for ky in 0..<kernel.0 {
+                            let iy = y0 + ky * dilations.0
+                            if iy < 0 || iy >= h { continue }
+                            for kx in 0..<kernel.1 {
+                                let ix = x0 + kx * dilations.1
+                                if ix < 0 || ix >= w { continue }
+                                let v = src[iy * w + ix]
+                                if v > best || at < 0 { best = v; at = iy * w + ix }
+                            }
+                        }
+                        if at >= 0 { dst[at] += gv }
+                    case .average(let includePad):
+                        let ye = Swift.min(y0 + kernel.0, h + pads.2), xe = Swift.min(x0 + kernel.1, w + pads.3)
+                        let padded = (ye - y0) * (xe - x0)
+                        let ya = Swift.max(y0, 0), xa = Swift.max(x0, 0), yb = Swift.min(ye, h), xb = Swift.min(xe, w)
+                        guard ya < yb && xa < xb else { continue }
+                        if lrp {
+                            var sum: Float = 0
+                            for iy in ya..<yb { for ix in xa..<xb { sum += src[iy * w + ix] } }
+                            let s = gv / (sum + (sum >= 0 ? eps : -eps))
+                            for iy in ya..<yb { for ix in xa..<xb { dst[iy * w + ix] += src[iy * w + ix] * s } }
+                        } else {
+                            let count = includePad ? padded : (yb - ya) * (xb - xa)
+                            let share = gv / Float(count)
+                            for iy in ya..<yb { for ix in xa..<xb { dst[iy * w + ix] += share } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension GlobalPool {
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        guard let dx = args.gradInputs[0] else { return }
+        let x = args.inputs[0]
+        let planes = x.shape[0] * x.shape[1]
+        let size = x.count / Swift.max(planes, 1)
+        let lrp = args.rule.lrp, eps = args.rule.stabilizer
+        context.parallel(planes) { p, _ in
+            let src = x.pointer + p * size, dst = dx.pointer + p * size
+            let gv = args.gradOutput.pointer[p]
+            if max {
+                var at = 0
+                for i in 1..<Swift.max(size, 1) where src[i] > src[at] { at = i }
+                dst[at] += gv
+            } else if lrp {
+                var sum: Float = 0
+                for i in 0..<size { sum += src[i] }
+                let s = gv / (sum + (sum >= 0 ? eps : -eps))
+                for i in 0..<size { dst[i] += src[i] * s }
+            } else {
+                let share = gv / Float(size)
+                for i in 0..<size { dst[i] += share }
+            }
+        }
+    }
+}

@@ -34,3 +34,30 @@ public struct ReduceMean: Operator {
         for i in 0..<output.count { y[i] *= scale }
     }
 }
+
+extension ReduceMean {
+    /// Each input element receives its mean's gradient over the count (z-rule share in LRP mode).
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        guard let dx = args.gradInputs[0] else { return }
+        let shape = args.inputs[0].shape
+        guard let r = try? reduced(shape) else { return }
+        let kept = shape.enumerated().map { r.contains($0.offset) ? 1 : $0.element }
+        let map = IndexMaps.broadcast(kept, to: shape)
+        let g = args.gradOutput.pointer, x = args.inputs[0].pointer
+        if args.rule.lrp {
+            // ratio x_i / Σ x over the reduced group; the output is the mean, so Σ = mean · count.
+            var count = 1
+            for a in r { count *= shape[a] }
+            let eps = args.rule.stabilizer
+            for i in 0..<map.count {
+                let sum = args.output[map[i]] * Float(count)
+                dx.pointer[i] += x[i] * g[map[i]] / (sum + (sum >= 0 ? eps : -eps))
+            }
+            return
+        }
+        var count = 1
+        for a in r { count *= shape[a] }
+        let scale = 1 / Float(count)
+        for i in 0..<map.count { dx.pointer[i] += g[map[i]] * scale }
+    }
+}

@@ -34,3 +34,24 @@ public struct Softmax: Operator {
         }
     }
 }
+
+extension Softmax {
+    /// dx = y ⊙ (dy − Σ dy·y) along the softmax axis.
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        guard let dx = args.gradInputs[0] else { return }
+        let shape = args.inputs[0].shape
+        let a = axis < 0 ? axis + shape.count : axis
+        let outer = shape[..<a].reduce(1, *)
+        let length = coerced2D ? shape[a...].reduce(1, *) : shape[a]
+        let inner = coerced2D ? 1 : shape[(a + 1)...].reduce(1, *)
+        let y = args.output.pointer, g = args.gradOutput.pointer
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * length * inner + i
+                var dot: Float = 0
+                for k in 0..<length { dot += g[base + k * inner] * y[base + k * inner] }
+                for k in 0..<length { let j = base + k * inner; dx.pointer[j] += y[j] * (g[j] - dot) }
+            }
+        }
+    }
+}

@@ -115,3 +115,44 @@ public struct Concat: Operator {
         }
     }
 }
+
+// MARK: - Backward
+
+extension Rearrange {
+    /// Scatters the output gradient back through the index map (elements read twice, as by
+    /// Expand or reflect padding, receive the sum; constant pad cells receive nothing).
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        guard let dx = args.gradInputs[0] else { return }
+        let map = self.map ?? (try! layout(args.inputs[0].shape).map)
+        let g = args.gradOutput.pointer
+        for i in 0..<map.count { let j = map[i]; if j >= 0 { dx.pointer[j] += g[i] } }
+    }
+}
+
+extension Reshape {
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        guard let dx = args.gradInputs[0] else { return }
+        let g = args.gradOutput.pointer
+        for i in 0..<dx.count { dx.pointer[i] += g[i] }
+    }
+}
+
+extension Concat {
+    public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        let shape = args.gradOutput.shape
+        let a = (axis < 0 ? axis + shape.count : axis)
+        let outer = shape[..<a].reduce(1, *)
+        let rowOut = shape[a...].reduce(1, *)
+        var offset = 0
+        for (k, x) in args.inputs.enumerated() {
+            let row = x.shape[a...].reduce(1, *)
+            if let dx = args.gradInputs[k] {
+                for o in 0..<outer {
+                    let src = args.gradOutput.pointer + o * rowOut + offset, dst = dx.pointer + o * row
+                    for i in 0..<row { dst[i] += src[i] }
+                }
+            }
+            offset += row
+        }
+    }
+}

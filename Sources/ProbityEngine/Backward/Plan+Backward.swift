@@ -1,0 +1,110 @@
+import ProbityCore
+
+/// What a backward pass returns: the gradient of every requested value, and for every hooked
+/// value its activation and the gradient that flowed into it.
+public struct BackwardResult: Sendable {
+    public var gradients: [Int: Tensor]
+    public var activations: [Int: Tensor]
+    public var hookGradients: [Int: Tensor]
+}
+
+extension Plan {
+    /// The rule each node runs under: activation rules for every node, LRP linear rules for
+    /// Conv and Gemm (the first-layer rule for those whose data input comes from the graph
+    /// input through no other linear layer).
+    public func nodeRules(_ rule: BackwardRule) -> [NodeRule] {
+        var direct = [Bool](repeating: false, count: graph.values.count)
+        for v in graph.inputs { direct[v] = true }
+        var rules: [NodeRule] = []
+        for node in graph.nodes {
+            let isConv = node.op is Conv, isDense = node.op is Gemm
+            let first = direct[node.inputs[0]]
+            var linear = BackwardRule.Linear.gradient
+            if isConv { linear = first ? (rule.firstLayer ?? rule.convolution) : rule.convolution }
+            if isDense { linear = first ? (rule.firstLayer ?? rule.dense) : rule.dense }
+            rules.append(NodeRule(activation: rule.activation, linear: linear, lrp: rule.isLRP, stabilizer: rule.stabilizer))
+            direct[node.output] = !(isConv || isDense || node.op is MatMul) && node.inputs.contains { direct[$0] }
+        }
+        return rules
+    }
+
+    /// Runs the backward pass of the last `execute`: `seed` is dL/d(output 0) (or the relevance
+    /// at the output), `wrt` the values whose gradients are returned (graph inputs or
+    /// weights), `hooks` values whose activation and incoming gradient are returned.
+    ///
+    /// Per-op vector-Jacobian products run over the planned nodes in reverse, reading the
+    /// activations the forward pass kept. Gradient buffers live in their own arena, each
+    /// from its first writer to its producer's backward, and are reused after that.
+    public func backward(seed: Tensor, rule: BackwardRule = .gradient, wrt: [Int], hooks: [Int] = []) throws -> BackwardResult {
+        guard keepsActivations else { throw ProbityError.invalidArgument("backward needs a plan made with keepActivations") }
+        let out = graph.outputs[0]
+        guard seed.count == graph.values[out].count else {
+            throw ProbityError.invalidArgument("seed has shape \(seed.shape), the output \(graph.values[out].name) has \(graph.values[out].shape)")
+        }
+        // Values whose gradient is needed: those that depend on a `wrt` value.
+        var needs = [Bool](repeating: false, count: graph.values.count)
+        for v in wrt { needs[v] = true }
+        for node in graph.nodes where node.inputs.contains(where: { needs[$0] }) { needs[node.output] = true }
+        for v in hooks where !needs[v] {
+            throw ProbityError.invalidArgument("hooked value \(graph.values[v].name) does not depend on the input, so no gradient flows into it")
+        }
+        let keep = Set(wrt)
+        let producer = Dictionary(graph.nodes.enumerated().map { ($1.output, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // Gradient slots: allocated at the first writer (the latest consumer in forward order),
+        // freed after the producer's backward has run.
+        var offsets = [Int](repeating: -1, count: graph.values.count)
+        var free: [(offset: Int, size: Int)] = []
+        var top = 0
+        var zeroAt = [[Int]](repeating: [], count: graph.nodes.count + 1)   // index nodes.count: before everything
+        func allocate(_ v: Int) -> Int {
+            let size = (graph.values[v].count + 15) & ~15
+            if let k = free.indices.filter({ free[$0].size >= size }).min(by: { free[$0].size < free[$1].size }) {
+                let slot = free.remove(at: k)
+                if slot.size > size { free.append((slot.offset + size, slot.size - size)) }
+                return slot.offset
+            }
+            top += size
+            return top - size
+        }
+        offsets[out] = allocate(out)
+        zeroAt[graph.nodes.count].append(out)
+        var order: [Int] = []
+        for i in graph.nodes.indices.reversed() where needs[graph.nodes[i].output] && offsets[graph.nodes[i].output] >= 0 {
+            order.append(i)
+            for v in graph.nodes[i].inputs where needs[v] && offsets[v] < 0 {
+                offsets[v] = allocate(v)
+                zeroAt[i].append(v)
+            }
+            let o = graph.nodes[i].output
+            if !keep.contains(o) { free.append((offsets[o], (graph.values[o].count + 15) & ~15)) }
+        }
+        let grads = gradientArena(count: Swift.max(top, 1))
+        func gradView(_ v: Int) -> MutableView { MutableView(pointer: grads + offsets[v], shape: graph.values[v].shape) }
+        for v in zeroAt[graph.nodes.count] { gradView(v).pointer.update(repeating: 0, count: graph.values[v].count) }
+        seed.storage.withUnsafeBufferPointer { grads.advanced(by: offsets[out]).update(from: $0.baseAddress!, count: seed.count) }
+
+        var hookGradients: [Int: Tensor] = [:]
+        let hookSet = Set(hooks)
+        func snapshot(_ v: Int) -> Tensor {
+            if offsets[v] < 0 { return Tensor(shape: graph.values[v].shape) }
+            return Tensor(shape: graph.values[v].shape, storage: Array(UnsafeBufferPointer(start: grads + offsets[v], count: graph.values[v].count)))
+        }
+        let rules = nodeRules(rule)
+        for i in order {
+            let node = graph.nodes[i]
+            for v in zeroAt[i] { gradView(v).pointer.update(repeating: 0, count: graph.values[v].count) }
+            if hookSet.contains(node.output) { hookGradients[node.output] = snapshot(node.output) }
+            let args = BackwardArguments(inputs: node.inputs.map { view($0) }, output: view(node.output),
+                                         gradOutput: gradView(node.output),
+                                         gradInputs: node.inputs.map { needs[$0] && offsets[$0] >= 0 ? gradView($0) : nil }, rule: rules[i])
+            ops[i].backward(args, context)
+        }
+        for v in hooks where producer[v] == nil || hookGradients[v] == nil { hookGradients[v] = snapshot(v) }
+        var gradients: [Int: Tensor] = [:]
+        for v in wrt { gradients[v] = snapshot(v) }
+        var activations: [Int: Tensor] = [:]
+        for v in hooks { activations[v] = tensor(of: v) }
+        return BackwardResult(gradients: gradients, activations: activations, hookGradients: hookGradients)
+    }
+}
