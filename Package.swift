@@ -41,6 +41,6 @@ let package = Package(
         .testTarget(name: "ProbityDataTests", dependencies: ["ProbityData"]),
         .testTarget(name: "ProbityEngineTests", dependencies: ["ProbityEngine"]),
         .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"], exclude: ["conformance.txt"]),
-        .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "probity"]),  // runs the built `probity` as a process
+        .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "probity"]),  // runs the built `probity` as a process
     ]
 )

@@ -33,14 +33,13 @@ public struct ModelSummary: Sendable {
         for node in proto.graph.node { counts[node.opType, default: 0] += 1 }
         opCounts = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
         flopsPerImage = try model.graph(batch: 1).flops
-        // Layers: nodes with trainable weights (a constant weight operand), in graph order.
-        layers = []
-        for node in graph.nodes where ["Conv", "Gemm", "MatMul", "BatchNormalization"].contains(node.op.type) {
-            let weights = node.inputs.dropFirst().filter { graph.values[$0].constant != nil }
-            guard let w = weights.first else { continue }
-            let params = weights.reduce(0) { $0 + graph.values[$1].count }
-            layers.append(Layer(index: layers.count, node: node.name, output: graph.values[node.output].name, op: node.op.type,
-                                weightShape: graph.values[w].shape, parameters: params))
+        // Layers: nodes with trainable weights in graph order, as randomization names them
+        // (a BatchNormalization right after a layer belongs to it).
+        layers = Randomization.layers(of: graph).enumerated().map { i, layer in
+            let node = graph.nodes.first { graph.values[$0.output].name == layer.name }!
+            let weight = layer.parameters.first.map { graph.values[$0.value].shape } ?? []
+            return Layer(index: i, node: node.name, output: layer.name, op: layer.op, weightShape: weight,
+                         parameters: layer.parameters.reduce(0) { $0 + graph.values[$1.value].count })
         }
         parameters = proto.graph.initializer.filter { [1, 10, 11].contains($0.dataType) }.reduce(0) { $0 + $1.dims.reduce(1) { $0 * Int($1) } }
     }

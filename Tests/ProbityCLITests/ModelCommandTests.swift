@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 import ProbityData
+import ProbityEngine
+import ProbityONNX
 
 final class ModelCommandTests: XCTestCase {
     /// `probity model predict` on the committed photos gives the parity fixture's top-1 classes.
@@ -32,6 +34,20 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(info["layers"] as? Int, 50)   // 49 convolutions + the classifier Gemm
         let layers = try CLI.run(["model", "layers", "models/efficientnet_lite0.onnx"])
         XCTAssert(layers.stdout.contains("/m/_conv_stem/Conv_output_0"), layers.stdout)
+    }
+
+    /// Randomization cascades over the layers exactly as `probity model layers` lists them.
+    func testCascadeOrderIsTheLayersListing() throws {
+        let r = try CLI.run(["model", "layers", "models/efficientnet_lite0.onnx", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let listed = rows.map { $0["output"] as? String ?? "" }
+        let model = try ONNXModel(path: CLI.repository.appendingPathComponent("models/efficientnet_lite0.onnx").path)
+        XCTAssertEqual(listed, try model.layers)
+        XCTAssertEqual(rows.map { $0["index"] as? Int ?? -1 }, Array(0..<listed.count))
+        for k in [0, 1, 10, listed.count - 1] {
+            XCTAssertEqual(Randomization.cascade(try model.layers, step: k), Array(listed.suffix(k + 1)), "cascade step \(k) randomizes the last \(k + 1) listed layers")
+        }
     }
 
     func testBadModelInputExitsWithStatus2() throws {
