@@ -7,7 +7,10 @@ PROBITY      := .build/release/probity
 APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev python3-h5py libonnx-testdata
 DEMO_OUT     ?= reports/demo
 
-.PHONY: setup build test demo bench clean
+# The synthetic shapes the committed shapes models were trained on (deterministic; not committed).
+SHAPES_ARGS  := --count 3000 --size 64 --seed 1 --test-fraction 0.2
+
+.PHONY: setup build test demo bench clean shapes-models
 
 # apt-installs only what is missing; works as root with no prompt (sudo otherwise).
 setup:
@@ -36,6 +39,15 @@ demo: build
 	@echo "sample  class  probability  name"
 	$(PROBITY) model predict models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --out $(DEMO_OUT)/predictions.h5 --quiet
 	@echo "demo outputs are in $(DEMO_OUT)/ (shapes.h5, predictions.h5); h5py reads both"
+
+datasets/shapes.h5:
+	$(MAKE) build
+	$(PROBITY) dataset synth shapes --out $@ $(SHAPES_ARGS)
+
+# Retrains the committed models (about 1.5 and 4 minutes on 2 cores); see models/README.md.
+shapes-models: datasets/shapes.h5
+	$(PROBITY) model train --dataset datasets/shapes.h5 --arch small-cnn --epochs 20 --seed 0 --out models/shapes_cnn.onnx
+	$(PROBITY) model train --dataset datasets/shapes.h5 --arch small-cnn --epochs 60 --seed 0 --shuffle-labels --out models/shapes_cnn_shuffled.onnx
 
 bench: build
 	$(PROBITY) bench engine

@@ -81,6 +81,17 @@ public struct EngineBenchmark: Sendable {
             let gflops = flops * imagesPerSecond / 1e9
             figures.append(Figure(name: "\(name) forward, batch \(batch)", value: imagesPerSecond, unit: "images/s",
                                   note: String(format: "%.1f GFLOP/s = %.0f%% of sgemm", gflops, 100 * gflops / peak)))
+            // Forward + backward to the input (what gradient explainers run), seeded by the top-1 logit.
+            progress?("\(name) forward+backward, batch \(batch)")
+            let tb = try EngineBenchmark.best(budget: seconds) {
+                _ = try model.backward(x, rule: .gradient, hooks: []) { logits, _ in
+                    var seed = Tensor(shape: logits.shape)
+                    for (i, k) in logits.argmaxRows().enumerated() { seed.storage[i * logits.shape[1] + k] = 1 }
+                    return seed
+                }
+            }
+            figures.append(Figure(name: "\(name) forward+backward, batch \(batch)", value: Double(batch) / tb, unit: "images/s",
+                                  note: String(format: "%.2f × the forward time", tb / t)))
         }
         return figures
     }

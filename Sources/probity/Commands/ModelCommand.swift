@@ -7,7 +7,7 @@ import ProbityONNX
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "model", abstract: "Inspect and run ONNX models.",
-                                                    subcommands: [ModelInfo.self, ModelLayers.self, ModelPredict.self])
+                                                    subcommands: [ModelInfo.self, ModelLayers.self, ModelPredict.self, ModelTrain.self])
 }
 
 struct ModelInfo: ParsableCommand {
