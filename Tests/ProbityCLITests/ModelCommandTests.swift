@@ -64,3 +64,28 @@ final class ModelCommandTests: XCTestCase {
         }
     }
 }
+
+/// The committed shapes models: regenerate their dataset with the recipe in the Makefile and
+/// check the accuracy their provenance states.
+final class ShapesModelTests: XCTestCase {
+    func testCommittedShapesModelsHaveTheirStatedAccuracy() throws {
+        let dir = try CLI.scratch()
+        let data = dir + "/shapes.h5"
+        let synth = try CLI.run(["dataset", "synth", "shapes", "--out", data, "--count", "3000", "--size", "64", "--seed", "1", "--test-fraction", "0.2"])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let d = try Dataset(path: data)
+        let test = d.indices(split: 1)
+        XCTAssertEqual(test.count, 620)
+        func accuracy(_ model: String) throws -> Double {
+            let r = try CLI.run(["model", "predict", model, "--dataset", data, "--out", dir + "/p.h5", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let top1 = try HDF5File(path: dir + "/p.h5").read("/top1", as: Int64.self)
+            return Double(test.filter { Int(top1[$0]) == d.labels[$0] }.count) / Double(test.count)
+        }
+        let normal = try accuracy("models/shapes_cnn.onnx")
+        XCTAssertGreaterThanOrEqual(normal, 0.95, "shapes_cnn test accuracy")
+        let shuffled = try accuracy("models/shapes_cnn_shuffled.onnx")
+        XCTAssertLessThan(shuffled, 0.4, "the shuffled-label twin is near chance (0.25) on the test split")
+        print("shapes_cnn test accuracy \(normal), shuffled twin \(shuffled)")
+    }
+}
