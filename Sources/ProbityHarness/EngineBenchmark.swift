@@ -51,13 +51,13 @@ public struct EngineBenchmark: Sendable {
     }
 
     /// Share of forward time per op type and kernel at `batch` (summed over a few passes).
-    public func profile(batch: Int) throws -> [(String, Double)] {
+    public func profile(batch: Int, backward: Bool = false) throws -> [(String, Double)] {
         let model = try ONNXModel(path: modelPath, threads: threads)
         var rng = RNG(seed: 2)
         let x = rng.uniformTensor(shape: [batch] + model.inputShape, -1, 1)
-        _ = try model.logits(x)
+        _ = backward ? try model.profileBackward(x) : try model.profile(x)
         var total: [String: Double] = [:]
-        for _ in 0..<3 { for (k, v) in try model.profile(x) { total[k, default: 0] += v } }
+        for _ in 0..<3 { for (k, v) in try (backward ? model.profileBackward(x) : model.profile(x)) { total[k, default: 0] += v } }
         let sum = total.values.reduce(0, +)
         return total.sorted { $0.value > $1.value }.map { ($0.key, $0.value / sum) }
     }

@@ -64,6 +64,23 @@ extension ONNXModel {
         }
     }
 
+    /// Per-op wall time of one forward and backward pass (to the input) at `batch`, keyed by
+    /// op and kernel, backward entries prefixed "backward: ".
+    public func profileBackward(_ x: Tensor) throws -> [String: Double] {
+        try locked {
+            let (plan, _) = try backwardPlan(batch: x.shape[0], hooks: [])
+            plan.profile = [:]
+            defer { plan.profile = nil }
+            try plan.execute([x])
+            let out = plan.graph.outputs[0]
+            var seed = Tensor(shape: plan.graph.values[out].shape)
+            let classes = seed.count / x.shape[0]
+            for i in 0..<x.shape[0] { seed.storage[i * classes] = 1 }
+            _ = try plan.backward(seed: seed, wrt: plan.graph.inputs)
+            return plan.profile ?? [:]
+        }
+    }
+
     /// Layers with trainable weights, in graph order (see `Randomization`).
     public var layers: [String] {
         get throws { Randomization.layers(of: try importedGraph(batch: 1)).map(\.name) }

@@ -1,3 +1,4 @@
+import Dispatch
 import ProbityCore
 
 /// What a backward pass returns: the gradient of every requested value, and for every hooked
@@ -98,7 +99,13 @@ extension Plan {
             let args = BackwardArguments(inputs: node.inputs.map { view($0) }, output: view(node.output),
                                          gradOutput: gradView(node.output),
                                          gradInputs: node.inputs.map { needs[$0] && offsets[$0] >= 0 ? gradView($0) : nil }, rule: rules[i])
-            ops[i].backward(args, context)
+            if profile != nil {
+                let start = DispatchTime.now().uptimeNanoseconds
+                ops[i].backward(args, context)
+                profile!["backward: " + Plan.profileKey(ops[i], args.inputs), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            } else {
+                ops[i].backward(args, context)
+            }
         }
         for v in hooks where producer[v] == nil || hookGradients[v] == nil { hookGradients[v] = snapshot(v) }
         var gradients: [Int: Tensor] = [:]

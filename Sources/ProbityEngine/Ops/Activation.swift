@@ -148,8 +148,17 @@ extension Activation.Kind {
 
     /// g ← g · f′ where f′ is computed from the output `y` (exact for the kinds where
     /// `derivativeFromOutput` holds), with the activation part of `rule` applied.
-    public func applyDerivative(output y: UnsafePointer<Float>, to g: UnsafeMutablePointer<Float>, count n: Int, rule: NodeRule) {
+    public func applyDerivative(output y: UnsafePointer<Float>, to g: UnsafeMutablePointer<Float>, count n: Int, rule: NodeRule,
+                                _ context: ExecutionContext) {
         if rule.lrp { return }
+        let chunks = n > 1 << 16 ? context.threads : 1
+        context.parallel(chunks) { c, _ in
+            let lo = n * c / chunks, hi = n * (c + 1) / chunks
+            applyDerivative(output: y + lo, to: g + lo, count: hi - lo, rule: rule)
+        }
+    }
+
+    func applyDerivative(output y: UnsafePointer<Float>, to g: UnsafeMutablePointer<Float>, count n: Int, rule: NodeRule) {
         if rule.activation == .deconvnet && isReLULike {
             for i in 0..<n { g[i] = Swift.max(g[i], 0) }
             return
@@ -158,10 +167,12 @@ extension Activation.Kind {
         case .identity: break
         case .relu: for i in 0..<n { g[i] = y[i] > 0 ? g[i] : 0 }
         case .leakyRelu(let alpha): for i in 0..<n { g[i] = y[i] > 0 ? g[i] : alpha * g[i] }
-        case .clip(let lo, let hi): for i in 0..<n { g[i] = (y[i] > lo && y[i] < hi) ? g[i] : 0 }
+        case .clip(let lo, let hi):
+            // Two selects and a product vectorize; a short-circuit `&&` does not.
+            for i in 0..<n { let v = y[i]; g[i] *= (v > lo ? 1 : 0) * (v < hi ? 1 : 0) as Float }
         case .sigmoid: for i in 0..<n { g[i] *= y[i] * (1 - y[i]) }
         case .tanh: for i in 0..<n { g[i] *= 1 - y[i] * y[i] }
-        case .hardSigmoid(let alpha, _): for i in 0..<n { g[i] = (y[i] > 0 && y[i] < 1) ? alpha * g[i] : 0 }
+        case .hardSigmoid(let alpha, _): for i in 0..<n { let v = y[i]; g[i] *= alpha * (v > 0 ? 1 : 0) * (v < 1 ? 1 : 0) as Float }
         case .hardSwish: preconditionFailure("HardSwish cannot be differentiated from its output; the planner keeps it unfused for backward")
         }
         if rule.activation == .guided && isReLULike {

@@ -275,7 +275,7 @@ extension Conv: LinearLayer {
     public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
         let dz = args.gradOutput
         if activation != .identity {
-            activation.applyDerivative(output: args.output.pointer, to: dz.pointer, count: dz.count, rule: args.rule)
+            activation.applyDerivative(output: args.output.pointer, to: dz.pointer, count: dz.count, rule: args.rule, context)
         }
         let x = args.inputs[0], w = args.inputs[1]
         let bias = args.inputs.count > 2 ? args.inputs[2] : nil
@@ -329,6 +329,14 @@ extension Conv: LinearLayer {
         }
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && pads == (0, 0, 0, 0)
         let blocks = n >= context.threads ? 1 : Swift.max(1, Swift.min(context.threads, cg / 8))
+        // Wᵀ per group, [cg·kh·kw, mg], so every sgemm reads its A operand untransposed.
+        let k = cg * kh * kw
+        let wt = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        defer { wt.deallocate() }
+        for g in 0..<group {
+            let src = w.pointer + g * mg * k, dst = wt + g * mg * k
+            for o in 0..<mg { for r in 0..<k { dst[r * mg + o] = src[o * k + r] } }
+        }
         context.parallel(n * group * blocks) { item, thread in
             let block = item % blocks
             let g = (item / blocks) % group
@@ -336,15 +344,14 @@ extension Conv: LinearLayer {
             let c0 = cg * block / blocks, c1 = cg * (block + 1) / blocks
             let dxg = dx.pointer + (s * c + g * cg + c0) * h * wd
             let dzg = dz.pointer + (s * m + g * mg) * plane
-            let wg = w.pointer + g * mg * cg * kh * kw
-            let k = cg * kh * kw
+            let wtg = UnsafePointer(wt + g * mg * k)
             let rows0 = c0 * kh * kw, rows = (c1 - c0) * kh * kw
             if pointwise {
-                // dX[c0..<c1, HW] += W[:, c0..<c1]ᵀ · dZ
-                BLAS.sgemm(transA: true, m: rows, n: plane, k: mg, a: wg + rows0, lda: k, b: dzg, ldb: plane, beta: 1, c: dxg, ldc: plane)
+                // dX[c0..<c1, HW] += Wᵀ[c0..<c1, :] · dZ
+                BLAS.sgemm(m: rows, n: plane, k: mg, a: wtg + rows0 * mg, lda: mg, b: dzg, ldb: plane, beta: 1, c: dxg, ldc: plane)
             } else {
                 let col = context.scratch(thread, count: rows * plane)
-                BLAS.sgemm(transA: true, m: rows, n: plane, k: mg, a: wg + rows0, lda: k, b: dzg, ldb: plane, c: col, ldc: plane)
+                BLAS.sgemm(m: rows, n: plane, k: mg, a: wtg + rows0 * mg, lda: mg, b: dzg, ldb: plane, c: col, ldc: plane)
                 Conv.col2im(UnsafePointer(col), channels: c1 - c0, h: h, w: wd, kh: kh, kw: kw, strides: strides, dilations: dilations,
                             pads: pads, ho: ho, wo: wo, into: dxg)
             }
@@ -438,24 +445,48 @@ extension Conv: LinearLayer {
             let planeSize = rows * length
             let count = ho * length
             let planes = UnsafeMutablePointer<Float>.allocate(capacity: s * s * planeSize + kw)
-            let flat = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            defer { planes.deallocate(); flat.deallocate() }
+            // dz laid out with rows of `length` (columns ≥ wo zero), after kw − 1 leading zeros
+            // so the gather form below never reads before the buffer.
+            let front = kw - 1
+            let flatBuffer = UnsafeMutablePointer<Float>.allocate(capacity: front + count + kw)
+            defer { planes.deallocate(); flatBuffer.deallocate() }
             planes.update(repeating: 0, count: s * s * planeSize + kw)
-            flat.update(repeating: 0, count: count)
+            flatBuffer.update(repeating: 0, count: front + count + kw)
+            let flat = flatBuffer + front
             for oy in 0..<ho { (flat + oy * length).update(from: dz + oy * wo, count: wo) }
-            for ky in 0..<kh {
-                for kx in 0..<kw {
-                    let plane = planes + ((ky % s) * s + kx % s) * planeSize + (ky / s) * length + kx / s
-                    let a = kernel[ky * kw + kx]
-                    for i in 0..<count { plane[i] += a * flat[i] }
+            if s == 1 {
+                // Gather form, one pass per kernel row: padded[ky·L + j] += Σ_kx k[ky, kx]·flat[j − kx].
+                let span = count + kw - 1
+                for ky in 0..<kh {
+                    let dst = planes + ky * length
+                    let wk = kernel + ky * kw
+                    switch kw {
+                    case 3:
+                        let (w0, w1, w2) = (wk[0], wk[1], wk[2])
+                        for j in 0..<span { dst[j] += w0 * flat[j] + w1 * flat[j - 1] + w2 * flat[j - 2] }
+                    case 5:
+                        let (w0, w1, w2, w3, w4) = (wk[0], wk[1], wk[2], wk[3], wk[4])
+                        for j in 0..<span { dst[j] += w0 * flat[j] + w1 * flat[j - 1] + w2 * flat[j - 2] + w3 * flat[j - 3] + w4 * flat[j - 4] }
+                    default:
+                        for kx in 0..<kw { axpy(wk[kx], flat, dst + kx, count) }
+                    }
+                }
+            } else {
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        axpy(kernel[ky * kw + kx], flat, planes + ((ky % s) * s + kx % s) * planeSize + (ky / s) * length + kx / s, count)
+                    }
                 }
             }
+            // Back from the phase planes to the input's rows, one phase of columns at a time.
             for iy in 0..<h {
                 let py = iy + pads.0
                 let dst = dx + iy * w
-                for ix in 0..<w {
-                    let px = ix + pads.1
-                    dst[ix] += planes[((py % s) * s + px % s) * planeSize + (py / s) * length + px / s]
+                let rowBase = planes + (py % s) * s * planeSize + (py / s) * length
+                for b in 0..<s {
+                    let src = rowBase + b * planeSize
+                    var ix = ((b - pads.1) % s + s) % s
+                    while ix < w { dst[ix] += src[(ix + pads.1) / s]; ix += s }
                 }
             }
             return

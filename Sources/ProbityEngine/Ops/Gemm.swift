@@ -121,7 +121,7 @@ extension Gemm: LinearLayer {
     public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
         let dz = args.gradOutput
         if activation != .identity {
-            activation.applyDerivative(output: args.output.pointer, to: dz.pointer, count: dz.count, rule: args.rule)
+            activation.applyDerivative(output: args.output.pointer, to: dz.pointer, count: dz.count, rule: args.rule, context)
         }
         let a = args.inputs[0], b = args.inputs[1]
         let (m, k, n) = dims(args.inputs.map(\.shape))

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Model to time.") var model = "models/efficientnet_lite0.onnx"
         @Option(help: "Seconds per measurement.") var seconds: Double = 3
         @Flag(help: "Print JSON.") var json = false
-        @Flag(help: "Also print the share of forward time per op and kernel at batch 32.") var profile = false
+        @Flag(help: "Also print the share of forward and of forward+backward time per op and kernel at batch 32.") var profile = false
 
         func run() throws {
             let bench = EngineBenchmark(modelPath: model, seconds: seconds)
@@ -21,11 +21,13 @@ struct BenchCommand: ParsableCommand {
                 return
             }
             for f in figures {
-                print(f.name.padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%10.2f ", f.value) + f.unit.padding(toLength: 9, withPad: " ", startingAt: 0) + " " + f.note)
+                print(f.name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%10.2f ", f.value) + f.unit.padding(toLength: 9, withPad: " ", startingAt: 0) + " " + f.note)
             }
             if profile {
                 print("\nshare of forward time, batch 32:")
                 for (op, share) in try bench.profile(batch: 32) { print(String(format: "%6.1f%%  ", 100 * share) + op) }
+                print("\nshare of forward+backward time, batch 32 (the forward of a plan that keeps activations, then backward):")
+                for (op, share) in try bench.profile(batch: 32, backward: true) where share >= 0.005 { print(String(format: "%6.1f%%  ", 100 * share) + op) }
             }
         }
     }
