@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ProbityData", targets: ["ProbityData"]),
         .library(name: "ProbityEngine", targets: ["ProbityEngine"]),
         .library(name: "ProbityONNX", targets: ["ProbityONNX"]),
+        .library(name: "ProbityExplainers", targets: ["ProbityExplainers"]),
         .library(name: "ProbityHarness", targets: ["ProbityHarness"]),
         .executable(name: "probity", targets: ["probity"]),
     ],
@@ -30,16 +31,18 @@ let package = Package(
             "ProbityEngine",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
+        .target(name: "ProbityExplainers", dependencies: ["ProbityEngine"]),
         // Runs models, explainers and metrics over datasets (grows with the harness issues).
-        .target(name: "ProbityHarness", dependencies: ["ProbityData", "ProbityONNX"]),
+        .target(name: "ProbityHarness", dependencies: ["ProbityData", "ProbityONNX", "ProbityExplainers"]),
         .executableTarget(name: "probity", dependencies: [
-            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX", "ProbityHarness",
+            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX", "ProbityExplainers", "ProbityHarness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "ProbityCoreTests", dependencies: ["ProbityCore", "ProbityData"]),  // ProbityData reads the HDF5 fixtures
         .testTarget(name: "ProbityDataTests", dependencies: ["ProbityData"]),
         .testTarget(name: "ProbityEngineTests", dependencies: ["ProbityEngine"]),
+        .testTarget(name: "ProbityExplainersTests", dependencies: ["ProbityExplainers", "ProbityONNX", "ProbityData"]),
         .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"], exclude: ["conformance.txt"]),
         .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "probity"]),  // runs the built `probity` as a process
     ]

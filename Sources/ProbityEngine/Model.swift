@@ -15,6 +15,9 @@ public protocol Model: AnyObject, Sendable {
                   seed: (_ logits: Tensor, _ range: Range<Int>) throws -> Tensor) throws -> ModelGradients
     /// Layers with trainable weights, in graph order (input to output), named by ONNX output.
     var layers: [String] { get throws }
+    /// Every node output in graph order with its shape for one sample (batch extent 1): what
+    /// hooks can name.
+    func nodeOutputs() throws -> [(name: String, shape: [Int])]
     /// A copy whose chosen layers are re-initialized (PyTorch's defaults); self is untouched.
     func randomized(layers: [String], seed: UInt64) throws -> Model
 }

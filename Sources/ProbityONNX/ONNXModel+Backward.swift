@@ -81,6 +81,11 @@ extension ONNXModel {
         }
     }
 
+    public func nodeOutputs() throws -> [(name: String, shape: [Int])] {
+        let g = try importedGraph(batch: 1)
+        return g.nodes.map { (g.values[$0.output].name, g.values[$0.output].shape) }
+    }
+
     /// Layers with trainable weights, in graph order (see `Randomization`).
     public var layers: [String] {
         get throws { Randomization.layers(of: try importedGraph(batch: 1)).map(\.name) }

@@ -1,0 +1,61 @@
+import ProbityCore
+import ProbityEngine
+
+/// Occlusion (Zeiler & Fergus 2014): a window slides over the image; the drop of the target
+/// logit when the window (all channels) is replaced by the baseline is added to every pixel
+/// under it, and each pixel's sum is divided by the number of windows covering it — Captum's
+/// `Occlusion` with a window spanning all channels (Captum repeats the value per channel; the
+/// map is one channel of it). Defaults: window W/7 (32 at 224), stride half the window,
+/// baseline `zero` (Captum's). Occluded images run in batches.
+public struct Occlusion: Explainer {
+    public static let name = "occlusion"
+    public static let summary = "Logit drop when a sliding window is replaced by a baseline (Zeiler & Fergus 2014; Captum Occlusion)"
+    public static let optionSpecs: [OptionSpec] = [
+        OptionSpec("window", default: "auto", .text, "window side in pixels (auto: image width / 7)"),
+        OptionSpec("stride", default: "auto", .text, "stride in pixels (auto: half the window)"),
+        OptionSpec("baseline", default: "zero", .baseline, "what replaces the window"),
+    ]
+    public let options: Options
+    public init(options: Options) throws {
+        self.options = options
+        for key in ["window", "stride"] where options.string(key) != "auto" {
+            guard let v = Int(options.string(key)), v > 0 else { throw ProbityError.invalidArgument("occlusion: \(key) must be auto or a positive integer, got \(options.string(key))") }
+        }
+    }
+
+    public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
+        let (c, h, w) = (batch.channels, batch.height, batch.width)
+        let window = options.string("window") == "auto" ? max(1, w / 7) : min(Int(options.string("window"))!, min(h, w))
+        let step = options.string("stride") == "auto" ? max(1, window / 2) : Int(options.string("stride"))!
+        let ys = Array(stride(from: 0, through: h - window, by: step)), xs = Array(stride(from: 0, through: w - window, by: step))
+        var maps = Tensor(shape: [batch.count, h, w])
+        for s in 0..<batch.count {
+            let x = batch.item(s)
+            var rng = batch.rng(s, id)
+            let base = try Baseline.make(options.string("baseline"), for: x, preprocessing: batch.preprocessing, rng: &rng)
+            let t = batch.targets[s]
+            let reference = try model.logits(x)[0, t]
+            let positions = ys.flatMap { y in xs.map { (y, $0) } }
+            var sum = [Float](repeating: 0, count: h * w), count = [Float](repeating: 0, count: h * w)
+            var start = 0
+            while start < positions.count {
+                let part = positions[start..<min(positions.count, start + 32)]
+                var occluded = MapOps.repeated(x, part.count)
+                for (j, (y0, x0)) in part.enumerated() {
+                    for ch in 0..<c { for y in y0..<(y0 + window) { for xx in x0..<(x0 + window) {
+                        let i = ch * h * w + y * w + xx
+                        occluded.storage[j * x.count + i] = base.storage[i]
+                    } } }
+                }
+                let logits = try model.logits(occluded)
+                for (j, (y0, x0)) in part.enumerated() {
+                    let drop = reference - logits[j, t]
+                    for y in y0..<(y0 + window) { for xx in x0..<(x0 + window) { sum[y * w + xx] += drop; count[y * w + xx] += 1 } }
+                }
+                start += 32
+            }
+            for i in 0..<(h * w) { maps.storage[s * h * w + i] = count[i] > 0 ? sum[i] / count[i] : 0 }
+        }
+        return Attribution(maps: maps)
+    }
+}

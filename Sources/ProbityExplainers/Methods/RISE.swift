@@ -1,0 +1,59 @@
+import Foundation
+import ProbityCore
+import ProbityEngine
+
+/// RISE (Petsiuk, Das & Saenko 2018, "RISE: randomized input sampling for explanation of
+/// black-box models"): N random masks — an s×s grid of cells kept with probability p,
+/// upsampled bilinearly to (s + 1)·⌈H/s⌉ and cropped at a random shift — multiply the input
+/// (so masked pixels are 0 in the model's input space, as the reference code does on the
+/// normalized tensor); the map is Σ_i P(target | x ⊙ M_i)·M_i / (N·p). Defaults N = 4000,
+/// s = 7, p = 0.5 (the paper). Masks come from the sample's own random stream; masked
+/// images run in batches.
+public struct RISE: Explainer {
+    public static let name = "rise"
+    public static let summary = "Probability-weighted sum of random masks (Petsiuk et al. 2018; reference code eclique/RISE)"
+    public static let optionSpecs: [OptionSpec] = [
+        OptionSpec("masks", default: "4000", .int(1...1_000_000), "number of masks N"),
+        OptionSpec("cells", default: "7", .int(1...1024), "grid size s"),
+        OptionSpec("p", default: "0.5", .double(0.001...1), "probability a cell is kept"),
+    ]
+    public let options: Options
+    public init(options: Options) throws { self.options = options }
+
+    public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
+        let (c, h, w) = (batch.channels, batch.height, batch.width)
+        let n = options.int("masks"), s = options.int("cells")
+        let p = Float(options.double("p"))
+        let cellH = (h + s - 1) / s, cellW = (w + s - 1) / s
+        let upH = (s + 1) * cellH, upW = (s + 1) * cellW
+        var maps = Tensor(shape: [batch.count, h, w])
+        let plane = h * w
+        for sample in 0..<batch.count {
+            let x = batch.item(sample)
+            var rng = batch.rng(sample, id)
+            var sal = [Double](repeating: 0, count: plane)
+            var done = 0
+            while done < n {
+                let m = min(32, n - done)
+                var masks = Tensor(shape: [m, h, w])
+                for j in 0..<m {
+                    var grid = Tensor(shape: [1, s, s])
+                    for i in 0..<(s * s) { grid.storage[i] = rng.uniform() < p ? 1 : 0 }
+                    let up = grid.resized(height: upH, width: upW, method: .bilinear)
+                    let dy = rng.int(below: cellH), dx = rng.int(below: cellW)
+                    for y in 0..<h { for xx in 0..<w { masks.storage[j * plane + y * w + xx] = up.storage[(y + dy) * upW + xx + dx] } }
+                }
+                var masked = MapOps.repeated(x, m)
+                for j in 0..<m { for ch in 0..<c { for i in 0..<plane { masked.storage[(j * c + ch) * plane + i] *= masks.storage[j * plane + i] } } }
+                let logits = try model.logits(masked)
+                for j in 0..<m {
+                    let prob = Double(MapOps.probability(logits, row: j, class: batch.targets[sample]))
+                    for i in 0..<plane { sal[i] += prob * Double(masks.storage[j * plane + i]) }
+                }
+                done += m
+            }
+            for i in 0..<plane { maps.storage[sample * plane + i] = Float(sal[i] / Double(n) / Double(p)) }
+        }
+        return Attribution(maps: maps)
+    }
+}

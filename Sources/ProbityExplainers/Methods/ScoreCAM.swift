@@ -1,0 +1,59 @@
+import Foundation
+import ProbityCore
+import ProbityEngine
+
+/// Score-CAM (Wang et al. 2020, "Score-CAM: score-weighted visual explanations"): each channel
+/// of the layer, upsampled to the input and min-max scaled to [0, 1], masks the input; the
+/// target logit of each masked input, softmaxed over channels, weights the channels; map
+/// relu(Σ_k w_k A_k). As pytorch-grad-cam's `ScoreCAM`: all channels (or the `channels` with
+/// the largest mean activation), masked inputs run in batches.
+public struct ScoreCAM: Explainer {
+    public static let name = "scorecam"
+    public static let summary = "Channels weighted by the score of the input they mask (Wang et al. 2020; pytorch-grad-cam ScoreCAM)"
+    public static let optionSpecs = [CAM.layerOption, OptionSpec("channels", default: "0", .int(0...100_000), "channels used, by largest mean activation (0: all)")]
+    public let options: Options
+    public init(options: Options) throws { self.options = options }
+
+    public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
+        let name = try CAM.layer(options.string("layer"), model: model)
+        let r = try model.backward(batch.x, rule: .gradient, hooks: [name]) { logits, range in Tensor(shape: [range.count, logits.shape[1]]) }
+        let a = r.activations[name]!
+        let (n, k, h, w) = (a.shape[0], a.shape[1], a.shape[2], a.shape[3])
+        let (c, height, width) = (batch.channels, batch.height, batch.width)
+        var weights = Tensor(shape: [n, k])
+        for s in 0..<n {
+            let planes = Tensor(shape: [k, h, w], storage: Array(a.storage[(s * k * h * w)..<((s + 1) * k * h * w)]))
+            var up = MapOps.upsample(planes, height: height, width: width)
+            var chosen = Array(0..<k)
+            if options.int("channels") > 0 && options.int("channels") < k {
+                let means = (0..<k).map { ch in planes.storage[(ch * h * w)..<((ch + 1) * h * w)].reduce(0, +) }
+                chosen = Array((0..<k).sorted { means[$0] > means[$1] }.prefix(options.int("channels")))
+            }
+            let x = batch.item(s)
+            let plane = height * width
+            var scores = [Float](repeating: -.infinity, count: k)
+            var start = 0
+            while start < chosen.count {
+                let part = Array(chosen[start..<min(chosen.count, start + 32)])
+                var masked = Tensor(shape: [part.count, c, height, width])
+                for (j, ch) in part.enumerated() {
+                    let m = up.storage[(ch * plane)..<((ch + 1) * plane)]
+                    let lo = m.min()!, hi = m.max()!
+                    let scale: Float = hi - lo > 0 ? 1 / (hi - lo) : 0
+                    for i in 0..<plane { up.storage[ch * plane + i] = (up.storage[ch * plane + i] - lo) * scale }
+                    for cc in 0..<c { for i in 0..<plane {
+                        masked.storage[(j * c + cc) * plane + i] = x.storage[cc * plane + i] * up.storage[ch * plane + i]
+                    } }
+                }
+                let logits = try model.logits(masked)
+                for (j, ch) in part.enumerated() { scores[ch] = logits[j, batch.targets[s]] }
+                start += 32
+            }
+            let top = scores.max()!
+            let e = scores.map { $0 == -.infinity ? 0 : expf($0 - top) }
+            let sum = e.reduce(0, +)
+            for ch in 0..<k { weights.storage[s * k + ch] = e[ch] / sum }
+        }
+        return Attribution(maps: CAM.upsampled(CAM.weightedSum(a, weights: weights), to: batch))
+    }
+}
