@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),   // SHA-256 of model and dataset files
     ],
     targets: [
         // C libraries from Debian packages, wrapped by module maps and header-only shims.
@@ -33,7 +34,10 @@ let package = Package(
         ]),
         .target(name: "ProbityExplainers", dependencies: ["ProbityEngine"]),
         // Runs models, explainers and metrics over datasets (grows with the harness issues).
-        .target(name: "ProbityHarness", dependencies: ["ProbityData", "ProbityONNX", "ProbityExplainers"]),
+        .target(name: "ProbityHarness", dependencies: [
+            "ProbityData", "ProbityONNX", "ProbityExplainers",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "probity", dependencies: [
             "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX", "ProbityExplainers", "ProbityHarness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,7 +46,7 @@ let package = Package(
         .testTarget(name: "ProbityCoreTests", dependencies: ["ProbityCore", "ProbityData"]),  // ProbityData reads the HDF5 fixtures
         .testTarget(name: "ProbityDataTests", dependencies: ["ProbityData"]),
         .testTarget(name: "ProbityEngineTests", dependencies: ["ProbityEngine"]),
-        .testTarget(name: "ProbityExplainersTests", dependencies: ["ProbityExplainers", "ProbityONNX", "ProbityData"]),
+        .testTarget(name: "ProbityExplainersTests", dependencies: ["ProbityExplainers", "ProbityONNX", "ProbityData", "ProbityHarness"]),
         .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"], exclude: ["conformance.txt"]),
         .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "probity"]),  // runs the built `probity` as a process
     ]

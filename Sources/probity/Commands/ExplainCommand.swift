@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import ProbityCore
+import ProbityData
+import ProbityExplainers
+import ProbityHarness
+
+struct ExplainersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "explainers", abstract: "List the explainers with their options, defaults and papers.")
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        if json {
+            try printJSON(ExplainerRegistry.all.map { t in
+                ["name": t.name, "summary": t.summary,
+                 "options": t.optionSpecs.map { ["name": $0.name, "default": $0.defaultValue, "help": $0.help] }] as [String: Any]
+            })
+            return
+        }
+        for t in ExplainerRegistry.all {
+            print("\(t.name)\n    \(t.summary)")
+            for o in t.optionSpecs { print("    --option \(o.name)=\(o.defaultValue)".padding(toLength: 44, withPad: " ", startingAt: 0) + o.help) }
+        }
+    }
+}
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Attribution maps of one explainer for dataset samples, into an HDF5 attribution cache.",
+        discussion: "Maps go to /attributions/<explainer-id> of --out as each sample finishes; a rerun computes only what is missing.")
+    @Option(help: "ONNX model.") var model: String
+    @Option(help: "Dataset (HDF5).") var dataset: String
+    @Option(help: "Explainer name (see `probity explainers`).") var explainer: String
+    @Option(name: .customLong("option"), help: "Explainer option key=value (repeatable).") var options: [String] = []
+    @Option(help: "Samples: all, 0..99, 0..<100 or a list.") var indices: String = "all"
+    @Option(help: "Class explained: predicted, label or a class index.") var target: String = "predicted"
+    @Option(help: "Attribution cache to write (HDF5).") var out: String
+    @Option(help: "Directory for one PNG overlay per sample.") var png: String?
+    @Option(help: "Random seed of random methods.") var seed: UInt64 = 0
+    @Option(help: "Samples per explainer call.") var batch: Int = 8
+    @Flag(help: "Replace an entry made with another model, dataset or target.") var overwrite = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        PNGBaseline.loader = { path, channels in
+            let image = try PNGImage(contentsOf: path)
+            let planes = image.planes
+            guard planes.shape[0] == channels || planes.shape[0] == 3 || planes.shape[0] == 1 else {
+                throw ProbityError.badFile(path, "has \(planes.shape[0]) channels, the model takes \(channels)")
+            }
+            var t = planes
+            if planes.shape[0] != channels {
+                // gray ↔ RGB: repeat or average.
+                let plane = image.width * image.height
+                t = Tensor(shape: [channels, image.height, image.width])
+                for c in 0..<channels { for i in 0..<plane {
+                    t.storage[c * plane + i] = planes.shape[0] == 1 ? planes.storage[i] : (0..<3).reduce(0) { $0 + planes.storage[$1 * plane + i] } / 3
+                } }
+            }
+            return PNGBaseline.Image(width: image.width, height: image.height, planes: t.storage)
+        }
+        let e = try ExplainerRegistry.make(explainer, options: try Options.parse(options))
+        let count = try Dataset(path: dataset).count
+        var run = ExplainRun(modelPath: model, datasetPath: dataset, explainer: e, indices: try IndexSelection(indices).resolve(count: count), out: out)
+        run.target = try TargetRule(target)
+        run.png = png
+        run.seed = seed
+        run.batch = max(1, batch)
+        run.overwrite = overwrite
+        let summary = try run.run(progress: Progress(quiet: quiet, label: explainer).update)
+        print(String(format: "%@: %d computed, %d reused, %.2f s (%.3f s per sample) → %@", summary.id, summary.computed, summary.reused,
+                     summary.seconds, summary.computed > 0 ? summary.seconds / Double(summary.computed) : 0, out))
+    }
+}
