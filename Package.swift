@@ -32,7 +32,7 @@ let package = Package(
             "ProbityEngine",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "ProbityExplainers", dependencies: ["ProbityEngine"]),
+        .target(name: "ProbityExplainers", dependencies: ["ProbityEngine", "ProbityData"]),   // Data: external and precomputed maps
         // Runs models, explainers and metrics over datasets (grows with the harness issues).
         .target(name: "ProbityHarness", dependencies: [
             "ProbityData", "ProbityONNX", "ProbityExplainers",

@@ -61,6 +61,7 @@ public enum ExplainerRegistry {
         Saliency.self, GradientTimesInput.self, IntegratedGradients.self, SmoothGrad.self, SmoothGradSquared.self, VarGrad.self,
         GuidedBackprop.self, Deconvnet.self, GradCAM.self, GradCAMPlusPlus.self, LayerCAM.self, ScoreCAM.self, GuidedGradCAM.self,
         Occlusion.self, RISE.self, LRPComposite.self, RandomMap.self, SobelEdges.self, CenteredGaussian.self,
+        External.self, Precomputed.self,
     ]
 
     public static func type(named name: String) throws -> any Explainer.Type {

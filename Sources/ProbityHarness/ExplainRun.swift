@@ -29,10 +29,12 @@ public struct ExplainRun {
         public var computed: Int
         public var reused: Int
         public var seconds: Double
+        /// Samples whose explainer failed (external programs), with the reason.
+        public var failures: [(sample: Int, reason: String)]
     }
 
     /// Methods whose maps are signed (sum over channels) rather than magnitudes.
-    static let signed: Set<String> = ["gradient_x_input", "integrated_gradients", "guided_backprop", "deconvnet", "guided_gradcam", "occlusion", "lrp"]
+    static let signed: Set<String> = ["gradient_x_input", "integrated_gradients", "guided_backprop", "deconvnet", "guided_gradcam", "occlusion", "lrp", "external", "precomputed"]
 
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let model = try ONNXModel(path: modelPath)
@@ -54,6 +56,7 @@ public struct ExplainRun {
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
         var seconds = 0.0
         var completed = 0
+        var failures: [(Int, String)] = []
         progress?(0, todo.count)
         var start = 0
         while start < todo.count {
@@ -61,7 +64,17 @@ public struct ExplainRun {
             let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
             let targets = try target.targets(model: model, x: x, labels: part.map { dataset.labels[$0] })
             let began = Date()
-            let result = try explainer.explain(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing), model: model)
+            var result: Attribution
+            var failure: String? = nil
+            do {
+                result = try explainer.explain(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing), model: model)
+            } catch let e as ExplainerFailure {
+                // A failed external explainer marks these samples failed (NaN maps) and the run goes on.
+                failure = e.message
+                result = Attribution(maps: Tensor(shape: [part.count, dataset.height, dataset.width], storage: [Float](repeating: .nan, count: part.count * dataset.height * dataset.width)))
+                failures.append(contentsOf: part.map { ($0, e.message) })
+            }
+            if failure == nil { result.diagnostics["failed"] = [Float](repeating: 0, count: part.count) } else { result.diagnostics["failed"] = [Float](repeating: 1, count: part.count) }
             let took = Date().timeIntervalSince(began)
             seconds += took
             let plane = dataset.height * dataset.width
@@ -80,6 +93,6 @@ public struct ExplainRun {
             progress?(completed, todo.count)
             start += batch
         }
-        return Summary(id: id, computed: todo.count, reused: indices.count - todo.count, seconds: seconds)
+        return Summary(id: id, computed: todo.count, reused: indices.count - todo.count, seconds: seconds, failures: failures)
     }
 }

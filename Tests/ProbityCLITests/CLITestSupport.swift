@@ -34,6 +34,24 @@ enum CLI {
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs a Python snippet with Debian's python3 (which has h5py; `make setup` installs it).
+    @discardableResult
+    static func python(_ script: String, _ arguments: [String]) throws -> CommandResult {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("probity-py-\(UUID().uuidString).py")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [file.path] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
     static func scratch(_ name: String = #function) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("probity-cli-\(getpid())-\(name.filter { $0.isLetter })")
         try? FileManager.default.removeItem(at: dir)

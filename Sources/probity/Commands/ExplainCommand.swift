@@ -60,7 +60,9 @@ struct ExplainCommand: ParsableCommand {
             }
             return PNGBaseline.Image(width: image.width, height: image.height, planes: t.storage)
         }
-        let e = try ExplainerRegistry.make(explainer, options: try Options.parse(options))
+        var given = try Options.parse(options)
+        if explainer == External.name && given["model"] == nil { given["model"] = model }
+        let e = try ExplainerRegistry.make(explainer, options: given)
         let count = try Dataset(path: dataset).count
         var run = ExplainRun(modelPath: model, datasetPath: dataset, explainer: e, indices: try IndexSelection(indices).resolve(count: count), out: out)
         run.target = try TargetRule(target)
@@ -69,6 +71,7 @@ struct ExplainCommand: ParsableCommand {
         run.batch = max(1, batch)
         run.overwrite = overwrite
         let summary = try run.run(progress: Progress(quiet: quiet, label: explainer).update)
+        for (sample, reason) in summary.failures.prefix(5) { FileHandle.standardError.write(Data("probity: sample \(sample) failed: \(reason)\n".utf8)) }
         print(String(format: "%@: %d computed, %d reused, %.2f s (%.3f s per sample) → %@", summary.id, summary.computed, summary.reused,
                      summary.seconds, summary.computed > 0 ? summary.seconds / Double(summary.computed) : 0, out))
     }

@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+import ProbityData
+
+/// `probity explain` and `probity explainers` end to end on the committed shapes model.
+final class ExplainCommandTests: XCTestCase {
+    func shapes(_ dir: String) throws -> String {
+        let path = dir + "/shapes.h5"
+        let r = try CLI.run(["dataset", "synth", "shapes", "--out", path, "--count", "12", "--size", "64", "--seed", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return path
+    }
+
+    func testExplainWritesTheCacheAndReusesIt() throws {
+        let dir = try CLI.scratch()
+        let data = try shapes(dir)
+        let out = dir + "/attr.h5"
+        let args = ["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "gradcam", "--indices", "0..5", "--out", out, "--quiet", "--png", dir + "/png"]
+        let first = try CLI.run(args)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssert(first.stdout.contains("gradcam@layer=auto: 6 computed, 0 reused"), first.stdout)
+        let more = try CLI.run(args.map { $0 == "0..5" ? "0..9" : $0 })
+        XCTAssert(more.stdout.contains("4 computed, 6 reused"), more.stdout)
+        XCTAssert(FileManager.default.fileExists(atPath: dir + "/png/00003_gradcam.png"))
+        // h5py reads the cache; maps are non-negative Grad-CAMs, targets are the predicted classes.
+        let script = """
+        import h5py, numpy as np, sys
+        f = h5py.File(sys.argv[1], 'r')
+        m = f['attributions/gradcam@layer=auto']
+        print(m.shape, m.dtype, int(f['done/gradcam@layer=auto'][:].sum()), float(m[:10].min()) >= 0, m.attrs['target'], len(m.attrs['model_sha256']))
+        print([int(v) for v in f['targets/gradcam@layer=auto'][:10]])
+        """
+        let py = try CLI.python(script, [out])
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssert(py.stdout.hasPrefix("(12, 64, 64) float32 10 True predicted 64"), py.stdout)
+        let predicted = try CLI.run(["model", "predict", "models/shapes_cnn.onnx", "--dataset", data, "--indices", "0..9", "--quiet"])
+        let top1 = predicted.stdout.split(separator: "\n").map { $0.split(separator: "\t")[1] }
+        XCTAssertEqual(py.stdout.split(separator: "\n")[1], "[" + top1.joined(separator: ", ") + "]")
+        // Another target rule for the same entry is refused (exit 2) unless --overwrite.
+        let clash = try CLI.run(args + ["--target", "label"])
+        XCTAssertEqual(clash.status, 2)
+        XCTAssert(clash.stderr.contains("target predicted, not label"), clash.stderr)
+        XCTAssertEqual(try CLI.run(args + ["--target", "label", "--overwrite"]).status, 0)
+    }
+
+    func testBadOptionsExitWithStatus2AndListTheValidOnes() throws {
+        let dir = try CLI.scratch()
+        let data = try shapes(dir)
+        let r = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "integrated_gradients",
+                             "--option", "stepz=3", "--out", dir + "/a.h5"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssert(r.stderr.contains("unknown option stepz") && r.stderr.contains("steps (default 50)"), r.stderr)
+        let unknown = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "magic", "--out", dir + "/a.h5"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssert(unknown.stderr.contains("available: saliency"), unknown.stderr)
+        let listing = try CLI.run(["explainers", "--json"])
+        let names = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]]).map { $0["name"] as? String ?? "" }
+        XCTAssert(names.contains("rise") && names.contains("lrp") && names.contains("external"), "\(names)")
+    }
+
+    /// An external program (Python + h5py) returns the channel sum of its images; a failing
+    /// one marks its samples failed and the run goes on; precomputed maps written by h5py read back.
+    func testExternalAndPrecomputedExplainers() throws {
+        let dir = try CLI.scratch()
+        let data = try shapes(dir)
+        let program = dir + "/sum.py"
+        try """
+        import sys, h5py, numpy as np
+        with h5py.File(sys.argv[-2], 'r') as f: x = f['images'][:]
+        with h5py.File(sys.argv[-1], 'w') as f: f['attributions'] = x.sum(axis=1).astype(np.float32)
+        """.write(toFile: program, atomically: true, encoding: .utf8)
+        let out = dir + "/attr.h5"
+        let ok = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "external",
+                              "--option", "command=/usr/bin/python3 \(program)", "--indices", "0..3", "--out", out, "--quiet"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let check = try CLI.python("""
+        import h5py, numpy as np, sys
+        f = h5py.File(sys.argv[1], 'r'); d = h5py.File(sys.argv[2], 'r')
+        key = [k for k in f['attributions'] if k.startswith('external')][0]
+        x = d['images'][:4].astype(np.float32) / 255 * 2 - 1
+        print(np.abs(f['attributions'][key][:4] - x.sum(axis=3)).max() < 1e-5, int(f['diagnostics'][key]['failed'][:4].sum()))
+        """, [out, data])
+        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "True 0", check.stderr)
+        let failing = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "external",
+                                   "--option", "command=/usr/bin/false", "--indices", "0..1", "--out", out, "--quiet"])
+        XCTAssertEqual(failing.status, 0, failing.stderr)
+        XCTAssert(failing.stderr.contains("sample 0 failed") && failing.stderr.contains("exited with status 1"), failing.stderr)
+        // Precomputed: float64 maps from h5py.
+        let pre = dir + "/pre.h5"
+        _ = try CLI.python("import h5py, numpy as np, sys\nh5py.File(sys.argv[1], 'w')['maps'] = np.arange(12 * 64 * 64, dtype=np.float64).reshape(12, 64, 64)", [pre])
+        let r = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "precomputed",
+                             "--option", "file=\(pre)", "--option", "dataset=maps", "--indices", "5", "--out", out, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let back = try HDF5File(path: out)
+        let name = try back.members(of: "/attributions").first { $0.hasPrefix("precomputed") }!
+        XCTAssertEqual(try back.read("/attributions/\(name)", rows: 5..<6, as: Float.self).first, Float(5 * 64 * 64))
+    }
+}
