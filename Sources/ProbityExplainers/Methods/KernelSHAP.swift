@@ -1,0 +1,142 @@
+import Foundation
+import ProbityCore
+import ProbityEngine
+
+/// KernelSHAP (Lundberg & Lee 2017, "A unified approach to interpreting model predictions") over
+/// superpixels, as shap's `KernelExplainer`: coalitions weighted by the Shapley kernel
+/// (M − 1)/(C(M, s)·s·(M − s)); subset sizes from the smallest (with their complements, paired)
+/// are enumerated completely while the budget allows, the rest sampled in complementary pairs;
+/// a weighted least squares with the efficiency constraint Σφ = f(x) − f(background) solved
+/// exactly by eliminating one variable. Budget 2M + 2048 (shap's default); background the
+/// superpixel mean color (`mean`) or any baseline (`blur` …). Explains the target's logit by
+/// default (shap on a network's output); each superpixel painted with its Shapley value.
+public struct KernelSHAP: Explainer {
+    public static let name = "kernel_shap"
+    public static let summary = "Shapley values of superpixels by weighted regression (Lundberg & Lee 2017; shap KernelExplainer)"
+    public static let optionSpecs: [OptionSpec] = Segmentation.specs + [
+        OptionSpec("samples", default: "auto", .text, "coalitions evaluated (auto: 2M + 2048)"),
+        OptionSpec("background", default: "mean", .text, "fill of absent superpixels: mean (superpixel mean) or a baseline name"),
+        OptionSpec("output", default: "logit", .choice(["logit", "probability"]), "the model output explained"),
+    ]
+    public let options: Options
+    public init(options: Options) throws {
+        self.options = options
+        if options.string("samples") != "auto" {
+            guard let n = Int(options.string("samples")), n >= 2 else { throw ProbityError.invalidArgument("kernel_shap: samples must be auto or an integer ≥ 2") }
+        }
+    }
+
+    static func binomial(_ n: Int, _ k: Int) -> Double {
+        var r = 1.0
+        for i in 0..<k { r = r * Double(n - i) / Double(i + 1) }
+        return r
+    }
+
+    /// Coalitions and their kernel weights (normalized to sum 1), shap's scheme.
+    static func coalitions(features m: Int, budget: Int, rng: inout RNG) -> ([[UInt8]], [Double]) {
+        var rows: [[UInt8]] = [], weights: [Double] = []
+        guard m > 1 else { return ([[1]], [1]) }
+        let sizes = Int(ceil(Double(m - 1) / 2))
+        let kernel = (1..<m).map { s in Double(m - 1) / (Double(s) * Double(m - s)) }   // per size, before dividing by C(m, s)
+        var mass = [Double](repeating: 0, count: sizes)
+        for s in 1...sizes { mass[s - 1] = kernel[s - 1] * (s == m - s ? 1 : 2) }
+        var remaining = mass.reduce(0, +)
+        var left = budget
+        var done = 0
+        func add(_ subset: [Int], _ weight: Double) {
+            var z = [UInt8](repeating: 0, count: m)
+            for i in subset { z[i] = 1 }
+            rows.append(z); weights.append(weight)
+        }
+        for s in 1...sizes {
+            let paired = s != m - s
+            let count = binomial(m, s) * (paired ? 2 : 1)
+            // shap: enumerate a size when its share of the remaining budget covers every subset.
+            guard Double(left) * mass[s - 1] / remaining / count >= 1 - 1e-8 else { break }
+            let w = mass[s - 1] / count
+            var subset = Array(0..<s)
+            while true {
+                add(subset, w)
+                if paired { add((0..<m).filter { !subset.contains($0) }, w) }
+                var i = s - 1
+                while i >= 0 && subset[i] == m - s + i { i -= 1 }
+                if i < 0 { break }
+                subset[i] += 1
+                for j in (i + 1)..<s { subset[j] = subset[j - 1] + 1 }
+            }
+            left -= Int(count)
+            remaining -= mass[s - 1]
+            done = s
+        }
+        if done < sizes && left >= 2 {
+            // Sample the remaining sizes in proportion to their kernel mass, in complementary
+            // pairs; together they carry the remaining mass (shap rescales them the same way).
+            let rest = Array((done + 1)...sizes)
+            let restMass = rest.map { mass[$0 - 1] }
+            let restTotal = restMass.reduce(0, +)
+            let pairs = left / 2
+            let each = restTotal / Double(2 * pairs)
+            for _ in 0..<pairs {
+                var u = Double(rng.uniform()) * restTotal
+                var s = rest.last!
+                for (k, size) in rest.enumerated() { if u < restMass[k] { s = size; break }; u -= restMass[k] }
+                var pool = Array(0..<m)
+                pool.shuffle(using: &rng)
+                let subset = Array(pool.prefix(s))
+                add(subset, each)
+                add((0..<m).filter { !subset.contains($0) }, each)
+            }
+        }
+        let total = weights.reduce(0, +)
+        return (rows, weights.map { $0 / total })
+    }
+
+    public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
+        let (h, w) = (batch.height, batch.width)
+        var maps = Tensor(shape: [batch.count, h, w])
+        var gaps: [Float] = []
+        for s in 0..<batch.count {
+            let x = batch.item(s)
+            var rng = batch.rng(s, id)
+            let segments = Segmentation.segments(batch, sample: s, options: options)
+            let background = options.string("background") == "mean" ? SuperpixelModel.segmentMeans(x, segments)
+                : try Baseline.make(options.string("background"), for: x, preprocessing: batch.preprocessing, rng: &rng)
+            let sp = SuperpixelModel(model: model, x: x, hidden: background, segments: segments, target: batch.targets[s], probability: options.string("output") == "probability")
+            let m = segments.count
+            let ends = try sp.values([[UInt8](repeating: 1, count: m), [UInt8](repeating: 0, count: m)])
+            let (fx, f0) = (ends[0], ends[1])
+            let budget = options.string("samples") == "auto" ? 2 * m + 2048 : Int(options.string("samples"))!
+            var phi = [Double](repeating: 0, count: m)
+            if m == 1 {
+                phi[0] = fx - f0
+            } else {
+                let (rows, weights) = KernelSHAP.coalitions(features: m, budget: budget, rng: &rng)
+                let values = try sp.values(rows)
+                // Eliminate φ_M: y − f0 − z_M·(fx − f0) = Σ_{j<M} φ_j (z_j − z_M).
+                let data = rows.map { z in (0..<(m - 1)).map { Double(z[$0]) - Double(z[m - 1]) } }
+                let targets = zip(rows, values).map { z, v in v - f0 - Double(z[m - 1]) * (fx - f0) }
+                let reduced = LinearFit.solve(normalMatrix(data, weights), normalVector(data, targets, weights))
+                for j in 0..<(m - 1) { phi[j] = reduced[j] }
+                phi[m - 1] = fx - f0 - reduced.reduce(0, +)
+            }
+            maps.storage.replaceSubrange((s * h * w)..<((s + 1) * h * w), with: sp.paint(phi))
+            gaps.append(Float(phi.reduce(0, +) - (fx - f0)))
+        }
+        return Attribution(maps: maps, diagnostics: ["efficiency_gap": gaps])
+    }
+
+    func normalMatrix(_ x: [[Double]], _ w: [Double]) -> [[Double]] {
+        let m = x.first?.count ?? 0
+        var a = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
+        for (r, row) in x.enumerated() { for i in 0..<m where row[i] != 0 { for j in 0..<m { a[i][j] += w[r] * row[i] * row[j] } } }
+        for i in 0..<m { a[i][i] += 1e-12 }
+        return a
+    }
+
+    func normalVector(_ x: [[Double]], _ y: [Double], _ w: [Double]) -> [Double] {
+        let m = x.first?.count ?? 0
+        var b = [Double](repeating: 0, count: m)
+        for (r, row) in x.enumerated() { for i in 0..<m { b[i] += w[r] * row[i] * y[r] } }
+        return b
+    }
+}

@@ -1,0 +1,88 @@
+import XCTest
+import ProbityCore
+import ProbityEngine
+import ProbityONNX
+@testable import ProbityExplainers
+
+/// LIME and KernelSHAP against closed forms on a model that is linear in superpixel space.
+final class SurrogateTests: XCTestCase {
+    /// The linear model's logit t as a function of 3×3 grid cells of a 12×12 image: each
+    /// cell contributes c_k = Σ_{channels, pixels in cell} w·x, hidden cells contribute 0
+    /// (baseline zero), so Shapley values are exactly c_k.
+    func cellContributions(_ w: Tensor, _ x: Tensor, target t: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: 9)
+        for ch in 0..<3 { for y in 0..<12 { for xx in 0..<12 {
+            c[(y / 4) * 3 + xx / 4] += Double(w[t, ch * 144 + y * 12 + xx]) * Double(x.storage[ch * 144 + y * 12 + xx])
+        } } }
+        return c
+    }
+
+    func testKernelSHAPIsExactOnAnAdditiveModel() throws {
+        let (model, w, _) = try TestModels.linear(channels: 3, size: 12, classes: 2, seed: 21)
+        var rng = RNG(seed: 22)
+        let x = rng.normalTensor(shape: [1, 3, 12, 12])
+        let shap = try KernelSHAP(["segmentation": "grid", "cells": "3", "background": "zero"])
+        let r = try shap.explain(ExplainBatch(x: x, targets: [1], preprocessing: TestModels.unit), model: model)
+        let want = cellContributions(w, x, target: 1)
+        for y in 0..<12 { for xx in 0..<12 {
+            XCTAssertEqual(Double(r.maps.storage[y * 12 + xx]), want[(y / 4) * 3 + xx / 4], accuracy: 1e-3)
+        } }
+        XCTAssertEqual(r.diagnostics["efficiency_gap"]![0], 0, accuracy: 1e-3)
+        // With fewer samples than subsets, sampling still recovers an additive model exactly.
+        let sampled = try KernelSHAP(["segmentation": "grid", "cells": "3", "background": "zero", "samples": "120"])
+            .explain(ExplainBatch(x: x, targets: [1], preprocessing: TestModels.unit), model: model)
+        for k in 0..<9 { XCTAssertEqual(Double(sampled.maps.storage[(k / 3) * 48 + (k % 3) * 4]), want[k], accuracy: 1e-3) }
+    }
+
+    func testShapleyKernelCoalitions() {
+        var rng = RNG(seed: 1)
+        // M = 4: all 14 proper subsets fit the budget; weights ∝ (M−1)/(C(M,s)·s·(M−s)).
+        let (rows, weights) = KernelSHAP.coalitions(features: 4, budget: 100, rng: &rng)
+        XCTAssertEqual(rows.count, 14)
+        let single: [UInt8] = [1, 0, 0, 0], pair: [UInt8] = [1, 1, 0, 0]
+        let one = weights[rows.firstIndex(of: single)!], two = weights[rows.firstIndex(of: pair)!]
+        let expected: Double = (3.0 / 12.0) / (3.0 / 24.0)
+        XCTAssertEqual(one / two, expected, accuracy: 1e-12)
+        XCTAssertEqual(weights.reduce(0, +), 1, accuracy: 1e-12)
+    }
+
+    func testLIMERecoversTheRankingOfALinearModel() throws {
+        let (model, w, _) = try TestModels.linear(channels: 3, size: 12, classes: 2, seed: 23)
+        var rng = RNG(seed: 24)
+        let x = rng.normalTensor(shape: [1, 3, 12, 12])
+        let batch = ExplainBatch(x: x, targets: [0], preprocessing: TestModels.unit)
+        let want = cellContributions(w, x, target: 0)
+        let order = { (v: [Double]) in v.indices.sorted { v[$0] < v[$1] } }
+        // α = 0 is weighted least squares: exact on a model linear in the coalitions.
+        let (_, exact) = try LIME(["segmentation": "grid", "cells": "3", "hide": "zero", "output": "logit", "alpha": "0"]).fit(batch, sample: 0, model: model)
+        for k in 0..<9 { XCTAssertEqual(exact[k], want[k], accuracy: 1e-3 * max(1, abs(want[k]))) }
+        // The default ridge (α = 1) shrinks the coefficients but keeps their ranking.
+        let lime = try LIME(["segmentation": "grid", "cells": "3", "hide": "zero", "output": "logit"])
+        let (_, ridge) = try lime.fit(batch, sample: 0, model: model)
+        XCTAssertEqual(order(ridge), order(want))
+        // Top-3 by the lasso path: the three largest |c_k|.
+        let (_, top) = try LIME(["segmentation": "grid", "cells": "3", "hide": "zero", "output": "logit", "features": "3"]).fit(batch, sample: 0, model: model)
+        XCTAssertEqual(Set(top.indices.filter { top[$0] != 0 }), Set(want.indices.sorted { abs(want[$0]) > abs(want[$1]) }.prefix(3)))
+        XCTAssertEqual(try lime.explain(batch, model: model).maps.shape, [1, 12, 12])
+    }
+
+    func testLabConversionAndQuickshiftSegments() {
+        // scikit-image rgb2lab: red (53.24, 80.09, 67.20), white (100, 0, 0).
+        let lab = Segmentation.lab([255, 255, 0, 255, 0, 255], height: 1, width: 2, channels: 3)
+        XCTAssertEqual(lab[0][0], 53.24, accuracy: 0.01); XCTAssertEqual(lab[0][1], 80.09, accuracy: 0.01); XCTAssertEqual(lab[0][2], 67.20, accuracy: 0.01)
+        XCTAssertEqual(lab[1][0], 100, accuracy: 0.01); XCTAssertEqual(lab[1][1], 0, accuracy: 0.01)
+        // Two flat halves of very different color: no segment crosses the boundary.
+        var rgb = [Float](repeating: 0, count: 3 * 20 * 20)
+        for y in 0..<20 { for x in 0..<20 { for c in 0..<3 { rgb[c * 400 + y * 20 + x] = x < 10 ? [200, 30, 30][c] : [20, 40, 220][c] } } }
+        for seg in [Segmentation.quickshift(rgb, height: 20, width: 20, channels: 3, maxDistance: 10), Segmentation.slic(rgb, height: 20, width: 20, channels: 3, segments: 8)] {
+            XCTAssertGreaterThanOrEqual(seg.count, 2)
+            for y in 0..<20 {
+                let left = Set((0..<10).map { seg.labels[y * 20 + $0] }), right = Set((10..<20).map { seg.labels[y * 20 + $0] })
+                XCTAssert(left.isDisjoint(with: right), "row \(y)")
+            }
+        }
+        let grid = Segmentation.grid(height: 12, width: 12, cells: 3)
+        XCTAssertEqual(grid.count, 9)
+        XCTAssertEqual(grid.labels[5 * 12 + 9], 5)
+    }
+}
