@@ -38,7 +38,10 @@ demo: build
 	$(PROBITY) model info models/efficientnet_lite0.onnx
 	@echo "sample  class  probability  name"
 	$(PROBITY) model predict models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --out $(DEMO_OUT)/predictions.h5 --quiet
-	@echo "demo outputs are in $(DEMO_OUT)/ (shapes.h5, predictions.h5); h5py reads both"
+	$(PROBITY) explain --model models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --explainer gradcam --out $(DEMO_OUT)/attributions.h5 --png $(DEMO_OUT)/heatmaps --quiet
+	$(PROBITY) explain --model models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --explainer integrated_gradients --out $(DEMO_OUT)/attributions.h5 --png $(DEMO_OUT)/heatmaps --quiet
+	$(PROBITY) explain --model models/shapes_cnn.onnx --dataset $(DEMO_OUT)/shapes.h5 --explainer lrp --out $(DEMO_OUT)/shapes_attributions.h5 --png $(DEMO_OUT)/heatmaps --quiet
+	@echo "demo outputs are in $(DEMO_OUT)/: shapes.h5, predictions.h5, attributions.h5 (h5py reads them all) and heatmaps/*.png"
 
 datasets/shapes.h5:
 	$(MAKE) build

@@ -17,9 +17,10 @@ public struct Segments: Sendable {
 ///   each pixel links to its nearest neighbor of higher density within the window, unless
 ///   that is farther than max_dist; trees are the segments. Density ties are broken by a
 ///   tiny seeded perturbation, as scikit-image does.
-/// - `slic` (Achanta et al. 2012) as MATLAB's `superpixels` (N ≈ 100, compactness 10, CIELAB,
-///   10 k-means iterations over a 2S × 2S window around each center), small fragments merged
-///   into a neighbor.
+/// - `slic` (Achanta et al. 2012) with the defaults of MATLAB's `superpixels` (N ≈ 100,
+///   compactness 10, CIELAB): 10 k-means iterations over a 2S × 2S window around each center,
+///   fragments under a quarter cell merged into a neighbor. Not checked against MATLAB's output
+///   (no MATLAB here); its tests are structural.
 /// - `grid`: square cells of side ⌈W / cells⌉.
 public enum Segmentation {
     /// CIELAB (D65) of sRGB values in 0…255, as scikit-image's `rgb2lab`. Gray images are repeated.

@@ -2,8 +2,9 @@ import Foundation
 import ProbityCore
 import ProbityData
 
-/// Heatmap overlays to look at right away: the map scaled to [0, 1] (by its largest |value|
-/// for signed maps, so 0 stays the midpoint of a diverging map; by min–max otherwise), colored
+/// Heatmap overlays to look at right away: the map scaled to [0, 1] (by the 99.5th percentile
+/// of |value| for signed maps, so 0 stays the midpoint of a diverging map and a few extreme
+/// pixels do not wash out the rest; from the minimum to the 99.5th percentile otherwise), colored
 /// with a perceptual colormap (viridis for magnitudes, a blue–white–red diverging map for
 /// signed maps), blended half-and-half over the grayscale image.
 public enum Heatmap {
@@ -32,8 +33,13 @@ public enum Heatmap {
     public static func overlay(map: [Float], pixels: [UInt8], height h: Int, width w: Int, channels c: Int, signed: Bool) -> PNGImage {
         var out = [UInt8](repeating: 0, count: h * w * 3)
         let finite = map.filter { $0.isFinite }
-        let lo = finite.min() ?? 0, hi = finite.max() ?? 0
-        let bound = max(abs(lo), abs(hi))
+        func percentile(_ v: [Float]) -> Float {
+            guard !v.isEmpty else { return 0 }
+            let sorted = v.sorted()
+            return sorted[min(sorted.count - 1, Int(0.995 * Double(sorted.count - 1)))]
+        }
+        let lo = finite.min() ?? 0, hi = percentile(finite)
+        let bound = percentile(finite.map(abs))
         for i in 0..<(h * w) {
             var gray: Float = 0
             for ch in 0..<c { gray += Float(pixels[i * c + ch]) / Float(c) }
@@ -42,7 +48,7 @@ public enum Heatmap {
             if signed {
                 color = diverging(bound > 0 ? v / bound : 0)
             } else {
-                color = viridis(hi > lo ? (v - lo) / (hi - lo) : 0)
+                color = viridis(hi > lo ? min(1, (v - lo) / (hi - lo)) : 0)
             }
             let g = gray / 255
             out[i * 3] = UInt8(min(255, max(0, (0.5 * g + 0.5 * color.0) * 255)).rounded())

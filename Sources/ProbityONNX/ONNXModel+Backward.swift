@@ -31,11 +31,15 @@ extension ONNXModel {
             let n = x.shape[0]
             var logits: [Tensor] = [], grads: [Tensor] = []
             var acts: [String: [Tensor]] = [:], hookGrads: [String: [Tensor]] = [:]
+            // Equal chunks (the last padded with zero rows), so n samples use one plan size:
+            // plans that keep activations are large, and 50 samples run as 25 + 25, not 32 + 18.
+            let chunks = (n + maxBatch - 1) / maxBatch
+            let size = (n + chunks - 1) / chunks
             var start = 0
             while start < n {
-                let count = Swift.min(maxBatch, n - start)
+                let count = Swift.min(size, n - start)
                 var batch = count == n ? x : x.slice(batch: start..<(start + count))
-                let planned = fixedBatch ?? count
+                let planned = fixedBatch ?? size
                 if planned != count { batch = Tensor.concatenate(batch: [batch, Tensor(shape: [planned - count] + inputShape)]) }
                 let (plan, ids) = try backwardPlan(batch: planned, hooks: hooks)
                 try plan.execute([batch])

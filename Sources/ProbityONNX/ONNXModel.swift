@@ -26,7 +26,16 @@ public final class ONNXModel: Model, @unchecked Sendable {
         return try body()
     }
     func cachedBackwardPlan(_ key: String) -> (Plan, [Int])? { backwardPlans[key] }
-    func storeBackwardPlan(_ key: String, _ entry: (Plan, [Int])) { backwardPlans[key] = entry }
+    /// Keeps at most two backward plans (each holds every activation of its batch).
+    func storeBackwardPlan(_ key: String, _ entry: (Plan, [Int])) {
+        if backwardPlans.count >= 2, let victim = backwardPlanOrder.first {
+            backwardPlans[victim] = nil
+            backwardPlanOrder.removeFirst()
+        }
+        backwardPlans[key] = entry
+        backwardPlanOrder.append(key)
+    }
+    private var backwardPlanOrder: [String] = []
     /// Constants replaced by name after import (randomized layers).
     public let overrides: [String: Tensor]
 

@@ -96,3 +96,29 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertEqual(try back.read("/attributions/\(name)", rows: 5..<6, as: Float.self).first, Float(5 * 64 * 64))
     }
 }
+
+/// Every explainer end to end on the committed shapes model, with reduced options (CI time).
+final class ExplainAllTests: XCTestCase {
+    func testEveryExplainerRunsOnTheShapesModel() throws {
+        let dir = try CLI.scratch()
+        let data = dir + "/shapes.h5"
+        XCTAssertEqual(try CLI.run(["dataset", "synth", "shapes", "--out", data, "--count", "4", "--size", "64", "--seed", "1"]).status, 0)
+        let listing = try CLI.run(["explainers", "--json"])
+        let names = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]]).compactMap { $0["name"] as? String }
+        let reduced: [String: [String]] = ["integrated_gradients": ["steps=16"], "smoothgrad": ["samples=8"], "smoothgrad_sq": ["samples=8"],
+                                           "vargrad": ["samples=8"], "rise": ["masks=200"], "lime": ["samples=100"], "kernel_shap": ["samples=100"]]
+        let out = dir + "/attr.h5"
+        for name in names where name != "external" && name != "precomputed" {
+            let r = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", name, "--indices", "0..1", "--out", out, "--quiet"]
+                                + (reduced[name] ?? []).flatMap { ["--option", $0] })
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+        }
+        let check = try CLI.python("""
+        import h5py, numpy as np, sys
+        f = h5py.File(sys.argv[1], 'r')
+        bad = [k for k in f['attributions'] if not np.isfinite(f['attributions'][k][:2]).all() or np.abs(f['attributions'][k][:2]).max() == 0]
+        print(len(f['attributions']), bad)
+        """, [out])
+        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(names.count - 2) []", check.stderr)
+    }
+}

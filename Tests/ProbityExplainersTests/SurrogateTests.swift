@@ -2,6 +2,7 @@ import XCTest
 import ProbityCore
 import ProbityEngine
 import ProbityONNX
+import ProbityData
 @testable import ProbityExplainers
 
 /// LIME and KernelSHAP against closed forms on a model that is linear in superpixel space.
@@ -84,5 +85,31 @@ final class SurrogateTests: XCTestCase {
         let grid = Segmentation.grid(height: 12, width: 12, cells: 3)
         XCTAssertEqual(grid.count, 9)
         XCTAssertEqual(grid.labels[5 * 12 + 9], 5)
+    }
+}
+
+/// Quickshift against scikit-image's on three photos (fixture and recipe in `Tests/Fixtures`):
+/// the same segments (observed: identical partitions). Ties in density are broken by different
+/// random noise, so the test allows ± 1 segment and 99.5 % of pixels in a segment whose
+/// majority scikit-image segment is their own.
+final class QuickshiftTests: XCTestCase {
+    func testQuickshiftMatchesScikitImage() throws {
+        let photos = try ProbityData.Dataset(path: CaptumParityTests.path("datasets/photos.h5"))
+        let reference = try HDF5File(path: CaptumParityTests.path("Tests/Fixtures/quickshift_photos.h5")).read("/labels", as: Int32.self)
+        let plane = 224 * 224
+        for s in 0..<3 {
+            let pixels = try photos.pixels(s..<(s + 1))
+            var rgb = [Float](repeating: 0, count: 3 * plane)
+            for i in 0..<plane { for c in 0..<3 { rgb[c * plane + i] = Float(pixels[i * 3 + c]) } }
+            let ours = Segmentation.quickshift(rgb, height: 224, width: 224, channels: 3)
+            let theirs = reference[(s * plane)..<((s + 1) * plane)].map(Int.init)
+            let count = Set(theirs).count
+            XCTAssertEqual(Double(ours.count), Double(count), accuracy: 1, "photo \(s): segments")
+            var table: [Int: [Int: Int]] = [:]
+            for i in 0..<plane { table[ours.labels[i], default: [:]][theirs[i], default: 0] += 1 }
+            let agree = table.values.reduce(0) { $0 + ($1.values.max() ?? 0) }
+            print("quickshift photo \(s): \(ours.count) segments (scikit-image \(count)), agreement \(Double(agree) / Double(plane))")
+            XCTAssertGreaterThanOrEqual(Double(agree) / Double(plane), 0.995, "photo \(s)")
+        }
     }
 }

@@ -37,13 +37,22 @@ public struct ScoreCAM: Explainer {
                 let part = Array(chosen[start..<min(chosen.count, start + 32)])
                 var masked = Tensor(shape: [part.count, c, height, width])
                 for (j, ch) in part.enumerated() {
-                    let m = up.storage[(ch * plane)..<((ch + 1) * plane)]
-                    let lo = m.min()!, hi = m.max()!
+                    // Min–max scale channel ch to [0, 1] (no slice of `up` is held while it is written).
+                    var lo = Float.infinity, hi = -Float.infinity
+                    for i in 0..<plane { let v = up.storage[ch * plane + i]; lo = min(lo, v); hi = max(hi, v) }
                     let scale: Float = hi - lo > 0 ? 1 / (hi - lo) : 0
-                    for i in 0..<plane { up.storage[ch * plane + i] = (up.storage[ch * plane + i] - lo) * scale }
-                    for cc in 0..<c { for i in 0..<plane {
-                        masked.storage[(j * c + cc) * plane + i] = x.storage[cc * plane + i] * up.storage[ch * plane + i]
-                    } }
+                    up.storage.withUnsafeMutableBufferPointer { u in
+                        masked.storage.withUnsafeMutableBufferPointer { mk in
+                            x.storage.withUnsafeBufferPointer { xs in
+                                let mask = u.baseAddress! + ch * plane
+                                for i in 0..<plane { mask[i] = (mask[i] - lo) * scale }
+                                for cc in 0..<c {
+                                    let dst = mk.baseAddress! + (j * c + cc) * plane, src = xs.baseAddress! + cc * plane
+                                    for i in 0..<plane { dst[i] = src[i] * mask[i] }
+                                }
+                            }
+                        }
+                    }
                 }
                 let logits = try model.logits(masked)
                 for (j, ch) in part.enumerated() { scores[ch] = logits[j, batch.targets[s]] }

@@ -31,7 +31,8 @@ struct ExplainCommand: ParsableCommand {
         discussion: "Maps go to /attributions/<explainer-id> of --out as each sample finishes; a rerun computes only what is missing.")
     @Option(help: "ONNX model.") var model: String
     @Option(help: "Dataset (HDF5).") var dataset: String
-    @Option(help: "Explainer name (see `probity explainers`).") var explainer: String
+    @Option(help: "Explainer name (see `probity explainers`).") var explainer: String?
+    @Option(help: "An external explainer program and its arguments (REQUEST.h5 RESPONSE.h5 are appended); implies --explainer external.") var command: String?
     @Option(name: .customLong("option"), help: "Explainer option key=value (repeatable).") var options: [String] = []
     @Option(help: "Samples: all, 0..99, 0..<100 or a list.") var indices: String = "all"
     @Option(help: "Class explained: predicted, label or a class index.") var target: String = "predicted"
@@ -61,8 +62,12 @@ struct ExplainCommand: ParsableCommand {
             return PNGBaseline.Image(width: image.width, height: image.height, planes: t.storage)
         }
         var given = try Options.parse(options)
-        if explainer == External.name && given["model"] == nil { given["model"] = model }
-        let e = try ExplainerRegistry.make(explainer, options: given)
+        if let command { given["command"] = command }
+        guard let name = explainer ?? (command != nil ? External.name : nil) else {
+            throw ProbityError.invalidArgument("give --explainer NAME (see `probity explainers`) or --command PROGRAM")
+        }
+        if name == External.name && given["model"] == nil { given["model"] = model }
+        let e = try ExplainerRegistry.make(name, options: given)
         let count = try Dataset(path: dataset).count
         var run = ExplainRun(modelPath: model, datasetPath: dataset, explainer: e, indices: try IndexSelection(indices).resolve(count: count), out: out)
         run.target = try TargetRule(target)
@@ -70,7 +75,7 @@ struct ExplainCommand: ParsableCommand {
         run.seed = seed
         run.batch = max(1, batch)
         run.overwrite = overwrite
-        let summary = try run.run(progress: Progress(quiet: quiet, label: explainer).update)
+        let summary = try run.run(progress: Progress(quiet: quiet, label: name).update)
         for (sample, reason) in summary.failures.prefix(5) { FileHandle.standardError.write(Data("probity: sample \(sample) failed: \(reason)\n".utf8)) }
         print(String(format: "%@: %d computed, %d reused, %.2f s (%.3f s per sample) → %@", summary.id, summary.computed, summary.reused,
                      summary.seconds, summary.computed > 0 ? summary.seconds / Double(summary.computed) : 0, out))
