@@ -8,19 +8,23 @@ import ProbityEngine
 /// are enumerated completely while the budget allows, the rest sampled in complementary pairs;
 /// a weighted least squares with the efficiency constraint Σφ = f(x) − f(background) solved
 /// exactly by eliminating one variable. Budget 2M + 2048 (shap's default); background the
-/// superpixel mean color (`mean`) or any baseline (`blur` …). Explains the target's logit by
+/// image's mean color (`mean`, the default), `blur`, any other baseline, or `superpixel_mean`. Explains the target's logit by
 /// default (shap on a network's output); each superpixel painted with its Shapley value.
 public struct KernelSHAP: Explainer {
     public static let name = "kernel_shap"
     public static let summary = "Shapley values of superpixels by weighted regression (Lundberg & Lee 2017; shap KernelExplainer)"
     public static let optionSpecs: [OptionSpec] = Segmentation.specs + [
         OptionSpec("samples", default: "auto", .text, "coalitions evaluated (auto: 2M + 2048)"),
-        OptionSpec("background", default: "mean", .text, "fill of absent superpixels: mean (superpixel mean) or a baseline name"),
+        OptionSpec("background", default: "mean", .text, "fill of absent superpixels: a baseline (mean, blur, black, zero, noise, a .png) or superpixel_mean"),
         OptionSpec("output", default: "logit", .choice(["logit", "probability"]), "the model output explained"),
     ]
     public let options: Options
     public init(options: Options) throws {
         self.options = options
+        let background = options.string("background")
+        guard background == "superpixel_mean" || Baseline.named.contains(background) || background.hasSuffix(".png") else {
+            throw ProbityError.invalidArgument("kernel_shap: background must be a baseline (\(Baseline.named.joined(separator: ", "))) or superpixel_mean, got \(background)")
+        }
         if options.string("samples") != "auto" {
             guard let n = Int(options.string("samples")), n >= 2 else { throw ProbityError.invalidArgument("kernel_shap: samples must be auto or an integer ≥ 2") }
         }
@@ -99,7 +103,7 @@ public struct KernelSHAP: Explainer {
             let x = batch.item(s)
             var rng = batch.rng(s, id)
             let segments = Segmentation.segments(batch, sample: s, options: options)
-            let background = options.string("background") == "mean" ? SuperpixelModel.segmentMeans(x, segments)
+            let background = options.string("background") == "superpixel_mean" ? SuperpixelModel.segmentMeans(x, segments)
                 : try Baseline.make(options.string("background"), for: x, preprocessing: batch.preprocessing, rng: &rng)
             let sp = SuperpixelModel(model: model, x: x, hidden: background, segments: segments, target: batch.targets[s], probability: options.string("output") == "probability")
             let m = segments.count

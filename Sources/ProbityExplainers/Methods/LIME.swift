@@ -5,8 +5,8 @@ import ProbityEngine
 /// LIME (Ribeiro, Singh & Guestrin 2016, "Why should I trust you?") as lime_image's
 /// `LimeImageExplainer`: superpixels (quickshift 4/200/0.2 by default), `samples` random
 /// coalitions (each superpixel kept with probability ½, the first row the whole image),
-/// hidden superpixels filled with their mean color (`hide = mean`, lime_image's default) or a
-/// baseline; samples weighted by the exponential kernel √exp(−d²/w²) of the cosine distance
+/// hidden superpixels filled with their own mean color (`hide = superpixel_mean`, lime_image's
+/// default) or any baseline (`mean` is the image's mean color, as everywhere); samples weighted by the exponential kernel √exp(−d²/w²) of the cosine distance
 /// to the whole image (w = 0.25); a weighted ridge (α = 1) on all features, or on the top K
 /// chosen by the lasso path or by the largest ridge weights. The map paints each superpixel
 /// with its coefficient (grid superpixels: the coefficient grid upsampled bicubically).
@@ -16,7 +16,7 @@ public struct LIME: Explainer {
     public static let summary = "Local linear surrogate over superpixels (Ribeiro et al. 2016; lime_image)"
     public static let optionSpecs: [OptionSpec] = Segmentation.specs + [
         OptionSpec("samples", default: "1000", .int(2...1_000_000), "perturbed images"),
-        OptionSpec("hide", default: "mean", .text, "fill of hidden superpixels: mean (superpixel mean) or a baseline name"),
+        OptionSpec("hide", default: "superpixel_mean", .text, "fill of hidden superpixels: superpixel_mean or a baseline (black, zero, mean, blur, noise, a .png)"),
         OptionSpec("kernel_width", default: "0.25", .double(1e-6...1e6), "width of the exponential kernel on cosine distance"),
         OptionSpec("alpha", default: "1", .double(0...1e9), "ridge penalty"),
         OptionSpec("features", default: "0", .int(0...100_000), "keep the top K features (0: all)"),
@@ -27,8 +27,8 @@ public struct LIME: Explainer {
     public init(options: Options) throws {
         self.options = options
         let hide = options.string("hide")
-        guard hide == "mean" || Baseline.named.contains(hide) || hide.hasSuffix(".png") else {
-            throw ProbityError.invalidArgument("lime: hide must be mean or a baseline (\(Baseline.named.joined(separator: ", "))), got \(hide)")
+        guard hide == "superpixel_mean" || Baseline.named.contains(hide) || hide.hasSuffix(".png") else {
+            throw ProbityError.invalidArgument("lime: hide must be superpixel_mean or a baseline (\(Baseline.named.joined(separator: ", "))), got \(hide)")
         }
     }
 
@@ -51,7 +51,7 @@ public struct LIME: Explainer {
         let x = batch.item(s)
         var rng = batch.rng(s, id)
         let segments = Segmentation.segments(batch, sample: s, options: options)
-        let hidden = options.string("hide") == "mean" ? SuperpixelModel.segmentMeans(x, segments)
+        let hidden = options.string("hide") == "superpixel_mean" ? SuperpixelModel.segmentMeans(x, segments)
             : try Baseline.make(options.string("hide"), for: x, preprocessing: batch.preprocessing, rng: &rng)
         let sp = SuperpixelModel(model: model, x: x, hidden: hidden, segments: segments, target: batch.targets[s], probability: options.string("output") == "probability")
         let m = segments.count, n = options.int("samples")
