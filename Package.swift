@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ProbityEngine", targets: ["ProbityEngine"]),
         .library(name: "ProbityONNX", targets: ["ProbityONNX"]),
         .library(name: "ProbityExplainers", targets: ["ProbityExplainers"]),
+        .library(name: "ProbityMetrics", targets: ["ProbityMetrics"]),
         .library(name: "ProbityHarness", targets: ["ProbityHarness"]),
         .executable(name: "probity", targets: ["probity"]),
     ],
@@ -33,9 +34,10 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "ProbityExplainers", dependencies: ["ProbityEngine", "ProbityData"]),   // Data: external and precomputed maps
+        .target(name: "ProbityMetrics", dependencies: ["ProbityEngine", "ProbityExplainers"]),
         // Runs models, explainers and metrics over datasets (grows with the harness issues).
         .target(name: "ProbityHarness", dependencies: [
-            "ProbityData", "ProbityONNX", "ProbityExplainers",
+            "ProbityData", "ProbityONNX", "ProbityExplainers", "ProbityMetrics",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "probity", dependencies: [
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "ProbityDataTests", dependencies: ["ProbityData"]),
         .testTarget(name: "ProbityEngineTests", dependencies: ["ProbityEngine"]),
         .testTarget(name: "ProbityExplainersTests", dependencies: ["ProbityExplainers", "ProbityONNX", "ProbityData", "ProbityHarness"]),
+        .testTarget(name: "ProbityMetricsTests", dependencies: ["ProbityMetrics", "ProbityExplainers", "ProbityONNX"]),
         .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"], exclude: ["conformance.txt"]),
         .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "probity"]),  // runs the built `probity` as a process
     ]
