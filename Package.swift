@@ -41,7 +41,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "probity", dependencies: [
-            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX", "ProbityExplainers", "ProbityHarness",
+            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX", "ProbityExplainers", "ProbityMetrics", "ProbityHarness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
