@@ -65,7 +65,7 @@ extension Metric {
 }
 
 public enum MetricRegistry {
-    public static let all: [any Metric.Type] = [Deletion.self, Insertion.self]
+    public static let all: [any Metric.Type] = [Deletion.self, Insertion.self, Sparseness.self, Complexity.self]
 
     public static func make(_ name: String, options given: [String: String] = [:]) throws -> any Metric {
         guard let t = all.first(where: { $0.name == name }) else {
