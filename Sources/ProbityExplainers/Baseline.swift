@@ -12,6 +12,14 @@ import ProbityCore
 public enum Baseline {
     public static let named = ["black", "zero", "mean", "blur", "noise"]
 
+    /// Checks a superpixel fill option (LIME's `hide`, KernelSHAP's `background`): a baseline
+    /// name, a .png file, or `superpixel_mean`.
+    static func checkFill(_ value: String, option: String, explainer: String) throws {
+        guard value == "superpixel_mean" || named.contains(value) || value.hasSuffix(".png") else {
+            throw ProbityError.invalidArgument("\(explainer): \(option) must be superpixel_mean or a baseline (\(named.joined(separator: ", ")), a .png), got \(value)")
+        }
+    }
+
     /// The baseline for image `x` [1, C, H, W] (model input space).
     public static func make(_ name: String, for x: Tensor, preprocessing: Preprocessing, rng: inout RNG) throws -> Tensor {
         let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])

@@ -113,3 +113,12 @@ final class QuickshiftTests: XCTestCase {
         }
     }
 }
+
+final class FillOptionTests: XCTestCase {
+    func testFillOptionsAreChecked() {
+        XCTAssertNoThrow(try LIME(["hide": "blur"]))
+        XCTAssertNoThrow(try KernelSHAP(["background": "superpixel_mean"]))
+        XCTAssertThrowsError(try LIME(["hide": "gray"])) { XCTAssert("\($0)".contains("hide must be superpixel_mean or a baseline")) }
+        XCTAssertThrowsError(try KernelSHAP(["background": "gray"])) { XCTAssert("\($0)".contains("kernel_shap: background must be")) }
+    }
+}

@@ -21,10 +21,7 @@ public struct KernelSHAP: Explainer {
     public let options: Options
     public init(options: Options) throws {
         self.options = options
-        let background = options.string("background")
-        guard background == "superpixel_mean" || Baseline.named.contains(background) || background.hasSuffix(".png") else {
-            throw ProbityError.invalidArgument("kernel_shap: background must be a baseline (\(Baseline.named.joined(separator: ", "))) or superpixel_mean, got \(background)")
-        }
+        try Baseline.checkFill(options.string("background"), option: "background", explainer: KernelSHAP.name)
         if options.string("samples") != "auto" {
             guard let n = Int(options.string("samples")), n >= 2 else { throw ProbityError.invalidArgument("kernel_shap: samples must be auto or an integer ≥ 2") }
         }

@@ -26,10 +26,7 @@ public struct LIME: Explainer {
     public let options: Options
     public init(options: Options) throws {
         self.options = options
-        let hide = options.string("hide")
-        guard hide == "superpixel_mean" || Baseline.named.contains(hide) || hide.hasSuffix(".png") else {
-            throw ProbityError.invalidArgument("lime: hide must be superpixel_mean or a baseline (\(Baseline.named.joined(separator: ", "))), got \(hide)")
-        }
+        try Baseline.checkFill(options.string("hide"), option: "hide", explainer: LIME.name)
     }
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
