@@ -37,18 +37,18 @@ public struct ModelGradients: Sendable {
     }
 }
 
-extension Model {
-    /// One-hot seeds: row i has 1 at `targets[range.lowerBound + i]`.
-    public static func oneHot(_ targets: [Int], range: Range<Int>, classes: Int) -> Tensor {
-        var t = Tensor(shape: [range.count, classes])
-        for (i, s) in range.enumerated() { t.storage[i * classes + targets[s]] = 1 }
-        return t
-    }
+/// One-hot seeds: row i has 1 at `targets[range.lowerBound + i]`.
+public func oneHotSeeds(_ targets: [Int], range: Range<Int>, classes: Int) -> Tensor {
+    var t = Tensor(shape: [range.count, classes])
+    for (i, s) in range.enumerated() { t.storage[i * classes + targets[s]] = 1 }
+    return t
+}
 
+extension Model {
     /// The gradient of each sample's target logit with respect to its input.
     public func gradient(of targets: [Int], wrt x: Tensor, rule: BackwardRule = .gradient) throws -> (logits: Tensor, grad: Tensor) {
         try checkTargets(targets, x)
-        let r = try backward(x, rule: rule, hooks: []) { logits, range in Self.oneHot(targets, range: range, classes: logits.shape[1]) }
+        let r = try backward(x, rule: rule, hooks: []) { logits, range in oneHotSeeds(targets, range: range, classes: logits.shape[1]) }
         return (r.logits, r.input)
     }
 
@@ -56,7 +56,7 @@ extension Model {
     /// logit with respect to it (what the CAM family needs).
     public func capture(layer: String, _ x: Tensor, targets: [Int], rule: BackwardRule = .gradient) throws -> (activation: Tensor, gradient: Tensor) {
         try checkTargets(targets, x)
-        let r = try backward(x, rule: rule, hooks: [layer]) { logits, range in Self.oneHot(targets, range: range, classes: logits.shape[1]) }
+        let r = try backward(x, rule: rule, hooks: [layer]) { logits, range in oneHotSeeds(targets, range: range, classes: logits.shape[1]) }
         return (r.activations[layer]!, r.hookGradients[layer]!)
     }
 

@@ -37,19 +37,9 @@ public final class Plan: @unchecked Sendable {
         for v in graph.outputs { lastUse[v] = Int.max }
 
         var offsets = [Int](repeating: -1, count: graph.values.count)
-        var free: [(offset: Int, size: Int)] = []
-        var top = 0
-        func slotSize(_ v: Int) -> Int { (graph.values[v].count + 15) & ~15 }   // 64-byte alignment of every slot
-        func allocate(_ v: Int) -> Int {
-            let padded = slotSize(v)
-            if !keepActivations, let k = free.indices.filter({ free[$0].size >= padded }).min(by: { free[$0].size < free[$1].size }) {
-                let slot = free.remove(at: k)
-                if slot.size > padded { free.append((slot.offset + padded, slot.size - padded)) }
-                return slot.offset
-            }
-            top += padded
-            return top - padded
-        }
+        var slots = SlotAllocator(reuse: !keepActivations)
+        func slotSize(_ v: Int) -> Int { SlotAllocator.size(graph.values[v].count) }
+        func allocate(_ v: Int) -> Int { slots.allocate(slotSize(v)) }
         // Constants get slots of their own that are never freed; they are copied in below.
         let read = Set(graph.nodes.flatMap(\.inputs))
         let constants = graph.values.indices.filter { graph.values[$0].constant != nil && read.contains($0) }
@@ -59,12 +49,12 @@ public final class Plan: @unchecked Sendable {
             offsets[node.output] = allocate(node.output)
             if !keepActivations {
                 for v in Set(node.inputs) where lastUse[v] == i && graph.values[v].constant == nil {
-                    free.append((offsets[v], slotSize(v)))
+                    slots.release(offsets[v], slotSize(v))
                 }
             }
         }
         self.offsets = offsets
-        arenaCount = Swift.max(top, 1)
+        arenaCount = Swift.max(slots.top, 1)
         arena = .allocate(capacity: arenaCount)
         arena.initialize(repeating: 0, count: arenaCount)
         for v in constants {
@@ -146,4 +136,30 @@ extension Plan {
         if w[2] == 1 && w[3] == 1 && conv.strides == (1, 1) { return "Conv pointwise" }
         return "Conv im2col \(w[2])×\(w[3])"
     }
+}
+
+/// Greedy memory slots for plan arenas: a freed slot is reused by the smallest free slot that
+/// fits (splitting off the rest), otherwise the arena grows. Slots are rounded to 16 floats
+/// (64-byte alignment).
+struct SlotAllocator {
+    /// When false, nothing is ever reused (plans that keep every activation).
+    let reuse: Bool
+    private(set) var top = 0
+    private var free: [(offset: Int, size: Int)] = []
+
+    init(reuse: Bool = true) { self.reuse = reuse }
+
+    static func size(_ count: Int) -> Int { (count + 15) & ~15 }
+
+    mutating func allocate(_ size: Int) -> Int {
+        if reuse, let k = free.indices.filter({ free[$0].size >= size }).min(by: { free[$0].size < free[$1].size }) {
+            let slot = free.remove(at: k)
+            if slot.size > size { free.append((slot.offset + size, slot.size - size)) }
+            return slot.offset
+        }
+        top += size
+        return top - size
+    }
+
+    mutating func release(_ offset: Int, _ size: Int) { free.append((offset, size)) }
 }

@@ -31,19 +31,6 @@ public enum MapOps {
         return maps.resized(height: height, width: width, method: .bilinear)
     }
 
-    /// One-hot seeds for `targets` over `classes`.
-    public static func oneHot(_ targets: [Int], range: Range<Int>, classes: Int) -> Tensor {
-        var t = Tensor(shape: [range.count, classes])
-        for (i, s) in range.enumerated() { t.storage[i * classes + targets[s]] = 1 }
-        return t
-    }
-
-    /// The gradient of each row's target logit with respect to the input, for rows `x` whose
-    /// targets are `targets` (one per row).
-    public static func gradients(_ model: Model, _ x: Tensor, targets: [Int], rule: BackwardRule = .gradient) throws -> ModelGradients {
-        try model.backward(x, rule: rule, hooks: []) { logits, range in oneHot(targets, range: range, classes: logits.shape[1]) }
-    }
-
     /// Row `i` of each of `count` copies stacked: [count·1, C, H, W] from a [1, C, H, W] tensor.
     public static func repeated(_ x: Tensor, _ count: Int) -> Tensor {
         var out = Tensor(shape: [count] + Array(x.shape.dropFirst()))

@@ -13,6 +13,17 @@ struct SuperpixelModel {
     let target: Int
     let probability: Bool
 
+    /// The superpixel view of sample `s` that `options` describe: its segmentation, hidden
+    /// superpixels filled as the option `fill` says (`superpixel_mean` or a baseline, drawn from
+    /// `rng` when random), and the `output` option's score.
+    static func make(_ batch: ExplainBatch, sample s: Int, model: Model, options: Options, fill: String, rng: inout RNG) throws -> SuperpixelModel {
+        let x = batch.item(s)
+        let segments = Segmentation.segments(batch, sample: s, options: options)
+        let name = options.string(fill)
+        let hidden = name == "superpixel_mean" ? segmentMeans(x, segments) : try Baseline.make(name, for: x, preprocessing: batch.preprocessing, rng: &rng)
+        return SuperpixelModel(model: model, x: x, hidden: hidden, segments: segments, target: batch.targets[s], probability: options.string("output") == "probability")
+    }
+
     /// The image lime_image hides superpixels with by default: each superpixel's mean color.
     static func segmentMeans(_ x: Tensor, _ segments: Segments) -> Tensor {
         let (c, plane) = (x.shape[1], x.shape[2] * x.shape[3])

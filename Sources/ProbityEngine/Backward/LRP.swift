@@ -7,6 +7,20 @@ public protocol LinearLayer {
     func linearBackwardData(_ dz: ConstView, weight: ConstView, into dx: MutableView, _ context: ExecutionContext)
 }
 
+/// An op with a fused activation epilogue (Conv, Gemm): its linear part is its own forward
+/// with the activation set to identity.
+public protocol FusedActivation: Operator {
+    var activation: Activation.Kind { get set }
+}
+
+extension LinearLayer where Self: FusedActivation {
+    public func linearForward(x: ConstView, weight: ConstView, bias: ConstView?, into z: MutableView, _ context: ExecutionContext) {
+        var plain = self
+        plain.activation = .identity
+        plain.forward(bias.map { [x, weight, $0] } ?? [x, weight], z, context)
+    }
+}
+
 /// Layer-wise relevance propagation through one linear layer (rules in `BackwardRule.Linear`).
 ///
 /// Every rule is a sum of terms of one shape (Montavon et al. 2019, eq. 5 generalized):

@@ -55,19 +55,9 @@ extension Plan {
         // Gradient slots: allocated at the first writer (the latest consumer in forward order),
         // freed after the producer's backward has run.
         var offsets = [Int](repeating: -1, count: graph.values.count)
-        var free: [(offset: Int, size: Int)] = []
-        var top = 0
+        var slots = SlotAllocator()
         var zeroAt = [[Int]](repeating: [], count: graph.nodes.count + 1)   // index nodes.count: before everything
-        func allocate(_ v: Int) -> Int {
-            let size = (graph.values[v].count + 15) & ~15
-            if let k = free.indices.filter({ free[$0].size >= size }).min(by: { free[$0].size < free[$1].size }) {
-                let slot = free.remove(at: k)
-                if slot.size > size { free.append((slot.offset + size, slot.size - size)) }
-                return slot.offset
-            }
-            top += size
-            return top - size
-        }
+        func allocate(_ v: Int) -> Int { slots.allocate(SlotAllocator.size(graph.values[v].count)) }
         offsets[out] = allocate(out)
         zeroAt[graph.nodes.count].append(out)
         var order: [Int] = []
@@ -78,9 +68,9 @@ extension Plan {
                 zeroAt[i].append(v)
             }
             let o = graph.nodes[i].output
-            if !keep.contains(o) { free.append((offsets[o], (graph.values[o].count + 15) & ~15)) }
+            if !keep.contains(o) { slots.release(offsets[o], SlotAllocator.size(graph.values[o].count)) }
         }
-        let grads = gradientArena(count: Swift.max(top, 1))
+        let grads = gradientArena(count: Swift.max(slots.top, 1))
         func gradView(_ v: Int) -> MutableView { MutableView(pointer: grads + offsets[v], shape: graph.values[v].shape) }
         for v in zeroAt[graph.nodes.count] { gradView(v).pointer.update(repeating: 0, count: graph.values[v].count) }
         seed.storage.withUnsafeBufferPointer { grads.advanced(by: offsets[out]).update(from: $0.baseAddress!, count: seed.count) }

@@ -271,7 +271,7 @@ public struct Conv: Operator {
 
 // MARK: - Backward
 
-extension Conv: LinearLayer {
+extension Conv: LinearLayer, FusedActivation {
     public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
         let dz = args.gradOutput
         if activation != .identity {
@@ -300,13 +300,6 @@ extension Conv: LinearLayer {
                 }
             }
         }
-    }
-
-    /// z = conv(x; weight) + bias, without the fused activation.
-    public func linearForward(x: ConstView, weight: ConstView, bias: ConstView?, into z: MutableView, _ context: ExecutionContext) {
-        var plain = self
-        plain.activation = .identity
-        plain.forward(bias.map { [x, weight, $0] } ?? [x, weight], z, context)
     }
 
     /// dx += convᵀ(dz; weight): the gradient of a convolution with respect to its input.

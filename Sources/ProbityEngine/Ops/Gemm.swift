@@ -115,7 +115,7 @@ public struct MatMul: Operator {
 
 // MARK: - Backward
 
-extension Gemm: LinearLayer {
+extension Gemm: LinearLayer, FusedActivation {
     /// dA′ = α·dZ·B′ᵀ, dB′ = α·A′ᵀ·dZ, dC = β·dZ summed over broadcast axes. LRP rules treat
     /// A as the data, α·B′ as the weights and β·C as the bias (A must not be transposed).
     public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
@@ -154,12 +154,6 @@ extension Gemm: LinearLayer {
             let map = mapC ?? IndexMaps.broadcast(args.inputs[2].shape, to: [m, n])
             for i in 0..<(m * n) { dc.pointer[map[i]] += beta * dz.pointer[i] }
         }
-    }
-
-    public func linearForward(x: ConstView, weight: ConstView, bias: ConstView?, into z: MutableView, _ context: ExecutionContext) {
-        var plain = self
-        plain.activation = .identity
-        plain.forward(bias.map { [x, weight, $0] } ?? [x, weight], z, context)
     }
 
     public func linearBackwardData(_ dz: ConstView, weight: ConstView, into dx: MutableView, _ context: ExecutionContext) {

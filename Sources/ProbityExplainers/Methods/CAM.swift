@@ -20,7 +20,7 @@ enum CAM {
     static func capture(_ batch: ExplainBatch, model: Model, layer: String, rule: BackwardRule = .gradient) throws -> (activation: Tensor, gradient: Tensor) {
         let name = try CAM.layer(layer, model: model)
         let r = try model.backward(batch.x, rule: rule, hooks: [name]) { logits, range in
-            MapOps.oneHot(batch.targets, range: range, classes: logits.shape[1])
+            oneHotSeeds(batch.targets, range: range, classes: logits.shape[1])
         }
         let a = r.activations[name]!, g = r.hookGradients[name]!
         guard a.rank == 4 else { throw ProbityError.invalidArgument("layer \(name) has shape \(a.shape); CAMs need [N, K, h, w]") }

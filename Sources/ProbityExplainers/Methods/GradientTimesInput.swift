@@ -11,7 +11,7 @@ public struct GradientTimesInput: Explainer {
     public init(options: Options) throws { self.options = options }
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
-        var g = try MapOps.gradients(model, batch.x, targets: batch.targets).input
+        var g = try model.gradient(of: batch.targets, wrt: batch.x).grad
         for i in 0..<g.count { g.storage[i] *= batch.x.storage[i] }
         return Attribution(maps: MapOps.sum(g))
     }

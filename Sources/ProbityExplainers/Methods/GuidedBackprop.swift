@@ -11,6 +11,6 @@ public struct GuidedBackprop: Explainer {
     public let options: Options
     public init(options: Options) throws { self.options = options }
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
-        Attribution(maps: MapOps.sum(try MapOps.gradients(model, batch.x, targets: batch.targets, rule: .guidedBackprop).input))
+        Attribution(maps: MapOps.sum(try model.gradient(of: batch.targets, wrt: batch.x, rule: .guidedBackprop).grad))
     }
 }

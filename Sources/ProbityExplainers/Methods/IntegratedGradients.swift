@@ -71,7 +71,7 @@ public struct IntegratedGradients: Explainer {
             for (k, a) in alphas.enumerated() {
                 for i in 0..<x.count { path.storage[k * x.count + i] = base.storage[i] + Float(a) * (x.storage[i] - base.storage[i]) }
             }
-            let g = try MapOps.gradients(model, path, targets: [Int](repeating: batch.targets[s], count: alphas.count)).input
+            let g = try model.gradient(of: [Int](repeating: batch.targets[s], count: alphas.count), wrt: path).grad
             var total = [Double](repeating: 0, count: x.count)
             for k in alphas.indices { for i in 0..<x.count { total[i] += weights[k] * Double(g.storage[k * x.count + i]) } }
             var attribution = Tensor(shape: [1, c, h, w])

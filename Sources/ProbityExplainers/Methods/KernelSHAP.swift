@@ -97,13 +97,9 @@ public struct KernelSHAP: Explainer {
         var maps = Tensor(shape: [batch.count, h, w])
         var gaps: [Float] = []
         for s in 0..<batch.count {
-            let x = batch.item(s)
             var rng = batch.rng(s, id)
-            let segments = Segmentation.segments(batch, sample: s, options: options)
-            let background = options.string("background") == "superpixel_mean" ? SuperpixelModel.segmentMeans(x, segments)
-                : try Baseline.make(options.string("background"), for: x, preprocessing: batch.preprocessing, rng: &rng)
-            let sp = SuperpixelModel(model: model, x: x, hidden: background, segments: segments, target: batch.targets[s], probability: options.string("output") == "probability")
-            let m = segments.count
+            let sp = try SuperpixelModel.make(batch, sample: s, model: model, options: options, fill: "background", rng: &rng)
+            let m = sp.segments.count
             let ends = try sp.values([[UInt8](repeating: 1, count: m), [UInt8](repeating: 0, count: m)])
             let (fx, f0) = (ends[0], ends[1])
             let budget = options.string("samples") == "auto" ? 2 * m + 2048 : Int(options.string("samples"))!

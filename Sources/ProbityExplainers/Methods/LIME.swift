@@ -45,13 +45,9 @@ public struct LIME: Explainer {
 
     /// The surrogate's coefficient per superpixel for sample `s`.
     func fit(_ batch: ExplainBatch, sample s: Int, model: Model) throws -> (SuperpixelModel, [Double]) {
-        let x = batch.item(s)
         var rng = batch.rng(s, id)
-        let segments = Segmentation.segments(batch, sample: s, options: options)
-        let hidden = options.string("hide") == "superpixel_mean" ? SuperpixelModel.segmentMeans(x, segments)
-            : try Baseline.make(options.string("hide"), for: x, preprocessing: batch.preprocessing, rng: &rng)
-        let sp = SuperpixelModel(model: model, x: x, hidden: hidden, segments: segments, target: batch.targets[s], probability: options.string("output") == "probability")
-        let m = segments.count, n = options.int("samples")
+        let sp = try SuperpixelModel.make(batch, sample: s, model: model, options: options, fill: "hide", rng: &rng)
+        let m = sp.segments.count, n = options.int("samples")
         var coalitions: [[UInt8]] = [[UInt8](repeating: 1, count: m)]
         for _ in 1..<n { coalitions.append((0..<m).map { _ in rng.uniform() < 0.5 ? 1 : 0 }) }
         let y = try sp.values(coalitions)

@@ -13,7 +13,7 @@ enum NoiseTunnel {
         var rng = batch.rng(s, id)
         var noisy = MapOps.repeated(x, n)
         for i in 0..<noisy.count { noisy.storage[i] += sigma * rng.normal() }
-        return try MapOps.gradients(model, noisy, targets: [Int](repeating: batch.targets[s], count: n)).input
+        return try model.gradient(of: [Int](repeating: batch.targets[s], count: n), wrt: noisy).grad
     }
 
     static let specs: [OptionSpec] = [

@@ -14,7 +14,7 @@ public struct Saliency: Explainer {
     public init(options: Options) throws { self.options = options }
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
-        let g = try MapOps.gradients(model, batch.x, targets: batch.targets).input
+        let g = try model.gradient(of: batch.targets, wrt: batch.x).grad
         return Attribution(maps: options.bool("abs") ? MapOps.maxAbs(g) : MapOps.sum(g))
     }
 }
