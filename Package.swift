@@ -34,7 +34,7 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "ProbityExplainers", dependencies: ["ProbityEngine", "ProbityData"]),   // Data: external and precomputed maps
-        .target(name: "ProbityMetrics", dependencies: ["ProbityEngine", "ProbityExplainers"]),
+        .target(name: "ProbityMetrics", dependencies: ["ProbityEngine", "ProbityONNX", "ProbityExplainers"]),  // ONNX: the data-randomization twin
         // Runs models, explainers and metrics over datasets (grows with the harness issues).
         .target(name: "ProbityHarness", dependencies: [
             "ProbityData", "ProbityONNX", "ProbityExplainers", "ProbityMetrics",

@@ -9,9 +9,12 @@ import ProbityONNX
 /// `probity evaluate`: metrics over the maps of an attribution cache, per sample, with the
 /// tidy outputs DESIGN.md fixes: `per_sample.csv`
 /// (`explainer,metric,variant,sample,label,value,status`), `summary.csv`
-/// (`explainer,metric,variant,mean,ci_low,ci_high,n,rank,higher_is_better`, a seeded
-/// bootstrap 95 % interval over samples with status ok) and `curves.h5`
-/// (`/curves/<metric>/<explainer>` float32 [N, steps + 1]).
+/// (`explainer,metric,variant,mean,ci_low,ci_high,n,rank,higher_is_better`; seeded bootstrap
+/// 95 % intervals over the samples with status ok, plus `per_class` and `mean_rank` rows),
+/// `pairwise.csv` (Wilcoxon + Holm), `reliability.csv` (Krippendorff's α, Spearman of
+/// rankings) and `curves.h5` (`/curves/<metric>/<explainer>` float32 [N, steps + 1]).
+/// Metrics that re-run the method get the explainer rebuilt from the cache's id and options;
+/// localization metrics get the dataset's masks, or else the boxes of the explained class.
 public struct EvaluateRun {
     public var modelPath: String
     public var datasetPath: String
@@ -27,7 +30,7 @@ public struct EvaluateRun {
         self.modelPath = modelPath; self.datasetPath = datasetPath; self.attributionsPath = attributionsPath; self.metrics = metrics; self.out = out
     }
 
-    public struct Row: Sendable { public var explainer, metric, variant: String; public var sample, label: Int; public var value: Float; public var status: String }
+    public typealias Row = ScoreRow
 
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> [Row] {
         let model = try ONNXModel(path: modelPath)
@@ -37,6 +40,11 @@ public struct EvaluateRun {
         let ids = explainers.isEmpty ? available : explainers
         for id in ids where !available.contains(id) {
             throw ProbityError.badFile(attributionsPath, "no maps for explainer \(id); the file holds: \(available.joined(separator: ", "))")
+        }
+        let needs = metrics.reduce(MetricNeeds()) { $0.union(type(of: $1).needs) }
+        if needs.contains(.groundTruth) && !dataset.hasMasks && dataset.boxes.isEmpty {
+            let names = metrics.filter { type(of: $0).needs.contains(.groundTruth) }.map { type(of: $0).name }
+            throw ProbityError.badFile(datasetPath, "\(names.joined(separator: ", ")) need ground truth, but the dataset has no /masks or /boxes")
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let curvesFile = try HDF5File(path: out + "/curves.h5", mode: .truncate)
@@ -48,7 +56,9 @@ public struct EvaluateRun {
             let flags = try cache.read("/done/\(id)", as: UInt8.self)
             let targets = try cache.read("/targets/\(id)", as: Int64.self).map(Int.init)
             let samples = flags.indices.filter { flags[$0] != 0 }
+            let explainer = needs.contains(.explainer) ? try rebuild(id, cache: cache) : nil
             for metric in metrics {
+                let name = type(of: metric).name
                 var curves: [[Float]] = []
                 var start = 0
                 while start < samples.count {
@@ -56,73 +66,104 @@ public struct EvaluateRun {
                     let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
                     let maps = Tensor(shape: [part.count, dataset.height, dataset.width],
                                       storage: try part.flatMap { try cache.read("/attributions/\(id)", rows: $0..<($0 + 1), as: Float.self) })
-                    let result = try metric.evaluate(MetricInput(x: x, maps: maps, targets: part.map { targets[$0] }, samples: part, seed: seed,
-                                                                 preprocessing: dataset.preprocessing), model: model)
-                    for (j, s) in part.enumerated() {
-                        rows.append(Row(explainer: id, metric: type(of: metric).name, variant: "", sample: s, label: dataset.labels[s],
-                                        value: result.scores[j], status: result.status[j]))
+                    let regions = type(of: metric).needs.contains(.groundTruth) ? try part.map { try region(dataset, sample: $0, target: targets[$0]) } : nil
+                    let input = MetricInput(x: x, maps: maps, targets: part.map { targets[$0] }, samples: part, seed: seed,
+                                            preprocessing: dataset.preprocessing, explainer: explainer, regions: regions)
+                    let result = try metric.evaluate(input, model: model)
+                    let variants = [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants
+                    for v in variants {
+                        for (j, s) in part.enumerated() {
+                            rows.append(Row(explainer: id, metric: name, variant: v.name, sample: s, label: dataset.labels[s], value: v.scores[j], status: v.status[j]))
+                        }
                     }
                     curves += result.curves ?? []
                     start += batch
                 }
                 if let width = curves.first?.count, !curves.isEmpty {
-                    try curvesFile.write("/curves/\(type(of: metric).name)/\(id)", curves.flatMap { $0 }, shape: [curves.count, width])
-                    try curvesFile.write("/samples/\(type(of: metric).name)/\(id)", samples.map(Int64.init), shape: [samples.count])
+                    try curvesFile.write("/curves/\(name)/\(id)", curves.flatMap { $0 }, shape: [curves.count, width])
+                    try curvesFile.write("/samples/\(name)/\(id)", samples.map(Int64.init), shape: [samples.count])
                 }
                 done += 1
                 progress?(done, total)
             }
         }
         curvesFile.close()
+        // Rows grouped by explainer, metric, variant (the variant order as the metric gave it), sample.
+        rows = ids.flatMap { id in metrics.flatMap { m in
+            let mine = rows.filter { $0.explainer == id && $0.metric == type(of: m).name }
+            var order: [String] = []
+            for r in mine where !order.contains(r.variant) { order.append(r.variant) }
+            return order.flatMap { v in mine.filter { $0.variant == v } }
+        } }
         try writePerSample(rows)
-        try writeSummary(rows)
+        let table = ScoreTable(rows: rows, higherIsBetter: Dictionary(metrics.map { (type(of: $0).name, type(of: $0).higherIsBetter) }, uniquingKeysWith: { a, _ in a }))
+        try writeSummary(table)
+        try writePairwise(table)
+        try writeReliability(table)
         return rows
+    }
+
+    /// The explainer that made entry `id`, rebuilt from its name and stored options.
+    func rebuild(_ id: String, cache: HDF5File) throws -> any Explainer {
+        let name = String(id.split(separator: "@", maxSplits: 1).first ?? Substring(id))
+        let json = try cache.attribute("options", on: "/attributions/\(id)")?.text ?? "{}"
+        guard let options = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] else {
+            throw ProbityError.badFile(attributionsPath, "the options of \(id) are not a JSON object of strings: \(json)")
+        }
+        return try ExplainerRegistry.make(name, options: options)
+    }
+
+    /// Ground truth of a sample: its mask, or else the union of its boxes of class `target`
+    /// (all its boxes when none has that class); a pixel is in a box when they overlap.
+    func region(_ dataset: Dataset, sample: Int, target: Int) throws -> [Bool] {
+        let (h, w) = (dataset.height, dataset.width)
+        if dataset.hasMasks, let mask = try dataset.masks(sample..<(sample + 1)) { return mask.map { $0 != 0 } }
+        let all = dataset.boxes(ofSample: sample)
+        let boxes = all.contains { $0.label == target } ? all.filter { $0.label == target } : all
+        var region = [Bool](repeating: false, count: h * w)
+        for b in boxes {
+            for y in max(0, Int(b.y0.rounded(.down)))..<min(h, Int(b.y1.rounded(.up))) {
+                for x in max(0, Int(b.x0.rounded(.down)))..<min(w, Int(b.x1.rounded(.up))) { region[y * w + x] = true }
+            }
+        }
+        return region
     }
 
     static func csvField(_ s: String) -> String {
         s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
+    static func number(_ v: Double) -> String { v.isFinite ? String(v) : "nan" }
+
+    func writeCSV(_ header: String, _ lines: [[String]], to name: String) throws {
+        let text = header + "\n" + lines.map { $0.map(EvaluateRun.csvField).joined(separator: ",") + "\n" }.joined()
+        try AtomicFile.write(Data(text.utf8), to: out + "/" + name)
+    }
+
     func writePerSample(_ rows: [Row]) throws {
-        var text = "explainer,metric,variant,sample,label,value,status\n"
-        for r in rows {
-            text += [r.explainer, r.metric, r.variant, String(r.sample), String(r.label), r.value.isFinite ? String(r.value) : "nan", r.status]
-                .map(EvaluateRun.csvField).joined(separator: ",") + "\n"
-        }
-        try AtomicFile.write(Data(text.utf8), to: out + "/per_sample.csv")
+        try writeCSV("explainer,metric,variant,sample,label,value,status", rows.map {
+            [$0.explainer, $0.metric, $0.variant, String($0.sample), String($0.label), EvaluateRun.number(Double($0.value)), $0.status]
+        }, to: "per_sample.csv")
     }
 
-    /// Mean and seeded percentile-bootstrap 95 % interval (1000 resamples) of the ok values.
-    public static func bootstrap(_ values: [Double], seed: UInt64, stream: String) -> (mean: Double, low: Double, high: Double) {
-        guard !values.isEmpty else { return (.nan, .nan, .nan) }
-        let mean = values.reduce(0, +) / Double(values.count)
-        var rng = RNG(seed: seed, stream: ["bootstrap", .name(stream)])
-        var means: [Double] = []
-        for _ in 0..<1000 {
-            var s = 0.0
-            for _ in values.indices { s += values[rng.int(below: values.count)] }
-            means.append(s / Double(values.count))
-        }
-        means.sort()
-        return (mean, means[24], means[974])
+    func writeSummary(_ table: ScoreTable) throws {
+        let perClass = Set(metrics.filter { type(of: $0).perClass }.map { type(of: $0).name })
+        try writeCSV("explainer,metric,variant,mean,ci_low,ci_high,n,rank,higher_is_better", Summary.rows(table, perClass: perClass, seed: seed).map {
+            [$0.explainer, $0.metric, $0.variant, EvaluateRun.number($0.mean), EvaluateRun.number($0.low), EvaluateRun.number($0.high), String($0.n),
+             $0.rank.map(String.init) ?? "", String($0.higherIsBetter)]
+        }, to: "summary.csv")
     }
 
-    func writeSummary(_ rows: [Row]) throws {
-        var text = "explainer,metric,variant,mean,ci_low,ci_high,n,rank,higher_is_better\n"
-        for metric in metrics {
-            let name = type(of: metric).name, higher = type(of: metric).higherIsBetter
-            let explainersHere = Array(Set(rows.filter { $0.metric == name }.map(\.explainer))).sorted()
-            var stats: [(String, (mean: Double, low: Double, high: Double), Int)] = []
-            for e in explainersHere {
-                let values = rows.filter { $0.metric == name && $0.explainer == e && $0.status == "ok" }.map { Double($0.value) }
-                stats.append((e, EvaluateRun.bootstrap(values, seed: seed, stream: "\(name)/\(e)"), values.count))
-            }
-            let ordered = stats.filter { $0.1.mean.isFinite }.sorted { higher ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }.map(\.0)
-            for (e, st, n) in stats {
-                let rank = ordered.firstIndex(of: e).map { String($0 + 1) } ?? ""
-                text += [e, name, "", String(st.mean), String(st.low), String(st.high), String(n), rank, String(higher)].map(EvaluateRun.csvField).joined(separator: ",") + "\n"
-            }
-        }
-        try AtomicFile.write(Data(text.utf8), to: out + "/summary.csv")
+    func writePairwise(_ table: ScoreTable) throws {
+        try writeCSV("metric,variant,explainer_a,explainer_b,n,mean_difference,statistic,p_value,p_holm,better", Pairwise.rows(table).map {
+            [$0.metric, $0.variant, $0.a, $0.b, String($0.n), EvaluateRun.number($0.meanDifference), EvaluateRun.number($0.statistic),
+             EvaluateRun.number($0.p), EvaluateRun.number($0.pHolm), $0.better]
+        }, to: "pairwise.csv")
+    }
+
+    func writeReliability(_ table: ScoreTable) throws {
+        try writeCSV("kind,metric,variant,other_metric,other_variant,value,n", Reliability.rows(table).map {
+            [$0.kind, $0.metric, $0.variant, $0.otherMetric, $0.otherVariant, EvaluateRun.number($0.value), String($0.n)]
+        }, to: "reliability.csv")
     }
 }

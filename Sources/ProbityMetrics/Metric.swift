@@ -5,6 +5,8 @@ import ProbityExplainers
 /// What a metric gets: the images (model input space), their attribution maps [N, H, W], the
 /// classes the maps explain, which dataset samples they are (for random streams), the seed,
 /// and the dataset's preprocessing (substrates are named in pixel terms, as baselines).
+/// Metrics that re-run the method (sanity checks, max-sensitivity) get the `explainer`;
+/// localization metrics get `regions`, each sample's ground-truth pixels [H × W].
 public struct MetricInput: Sendable {
     public var x: Tensor
     public var maps: Tensor
@@ -12,12 +14,36 @@ public struct MetricInput: Sendable {
     public var samples: [Int]
     public var seed: UInt64
     public var preprocessing: Preprocessing
+    public var explainer: (any Explainer)?
+    public var regions: [[Bool]]?
 
-    public init(x: Tensor, maps: Tensor, targets: [Int], samples: [Int]? = nil, seed: UInt64 = 0, preprocessing: Preprocessing) {
+    public init(x: Tensor, maps: Tensor, targets: [Int], samples: [Int]? = nil, seed: UInt64 = 0, preprocessing: Preprocessing,
+                explainer: (any Explainer)? = nil, regions: [[Bool]]? = nil) {
         self.x = x; self.maps = maps; self.targets = targets; self.samples = samples ?? Array(0..<x.shape[0]); self.seed = seed; self.preprocessing = preprocessing
+        self.explainer = explainer; self.regions = regions
     }
 
     public var count: Int { x.shape[0] }
+    public var height: Int { maps.shape[1] }
+    public var width: Int { maps.shape[2] }
+
+    /// The explainer, or an error naming the metric that needs it.
+    func requireExplainer(_ metric: String) throws -> any Explainer {
+        guard let explainer else { throw ProbityError.invalidArgument("\(metric) re-runs the explainer, but none was given") }
+        return explainer
+    }
+
+    /// The ground-truth region of sample i, or an error naming the metric that needs it.
+    func region(_ i: Int, _ metric: String) throws -> [Bool] {
+        guard let regions else { throw ProbityError.invalidArgument("\(metric) needs ground truth (the dataset's /masks or /boxes)") }
+        return regions[i]
+    }
+
+    /// Maps [n, H, W] of `explainer` on images `x` for `targets`, the samples' random streams
+    /// the same as the original run's (so only what the metric changed changes the map).
+    func explain(_ explainer: any Explainer, x: Tensor, targets: [Int], samples: [Int], model: Model) throws -> Tensor {
+        try explainer.explain(ExplainBatch(x: x, targets: targets, samples: samples, seed: seed, preprocessing: preprocessing), model: model).maps
+    }
 
     /// Map i after the `sign` option: `signed` as is, `abs` magnitudes, `positive` negatives set to 0.
     public func map(_ i: Int, sign: String) -> [Float] {
@@ -33,10 +59,31 @@ public struct MetricInput: Sendable {
 
 /// A sample's result: its score, its curve where the metric has one, and its status
 /// (`ok`, `nan` when the score is not a number, `constant` when the map carries no ranking).
+/// `variants` holds further per-sample scores under a name (the `variant` column: a randomized
+/// layer and similarity measure, a single measure's summary); the main score's variant is "".
 public struct MetricOutput: Sendable {
+    public struct Variant: Sendable {
+        public var name: String; public var scores: [Float]; public var status: [String]
+        public init(name: String, scores: [Float], status: [String]) { self.name = name; self.scores = scores; self.status = status }
+    }
     public var scores: [Float]
     public var curves: [[Float]]?
     public var status: [String]
+    public var variants: [Variant] = []
+
+    public init(scores: [Float], curves: [[Float]]? = nil, status: [String], variants: [Variant] = []) {
+        self.scores = scores; self.curves = curves; self.status = status; self.variants = variants
+    }
+}
+
+/// What a metric needs besides the model, images and maps.
+public struct MetricNeeds: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// Re-runs the explainer (sanity checks, max-sensitivity).
+    public static let explainer = MetricNeeds(rawValue: 1)
+    /// Ground-truth masks or boxes (localization).
+    public static let groundTruth = MetricNeeds(rawValue: 2)
 }
 
 /// One evaluation metric. Each states its paper, definition, defaults and direction.
@@ -45,12 +92,17 @@ public protocol Metric: Sendable {
     static var summary: String { get }
     static var higherIsBetter: Bool { get }
     static var optionSpecs: [OptionSpec] { get }
+    static var needs: MetricNeeds { get }
+    /// Whether the summary also reports the mean of per-class means (TorchRay's pointing game).
+    static var perClass: Bool { get }
     var options: Options { get }
     init(options: Options) throws
     func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput
 }
 
 extension Metric {
+    public static var needs: MetricNeeds { [] }
+    public static var perClass: Bool { false }
     public var id: String { options.id }
     public init(_ given: [String: String] = [:]) throws {
         try self.init(options: Options(explainer: Self.name, specs: Self.optionSpecs, given: given))
@@ -65,7 +117,12 @@ extension Metric {
 }
 
 public enum MetricRegistry {
-    public static let all: [any Metric.Type] = [Deletion.self, Insertion.self, Sparseness.self, Complexity.self]
+    public static let all: [any Metric.Type] = [
+        Deletion.self, Insertion.self, MoRF.self, LeRF.self, ROADMoRF.self, ROADLeRF.self, FaithfulnessCorrelation.self, Infidelity.self,
+        ModelRandomization.self, DataRandomization.self, RandomLogit.self,
+        PointingGame.self, RelevanceMass.self, RelevanceRank.self, MaskROCAUC.self,
+        Sparseness.self, Complexity.self, MaxSensitivity.self,
+    ]
 
     public static func make(_ name: String, options given: [String: String] = [:]) throws -> any Metric {
         guard let t = all.first(where: { $0.name == name }) else {

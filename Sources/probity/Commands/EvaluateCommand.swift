@@ -16,34 +16,65 @@ struct MetricsCommand: ParsableCommand {
 }
 
 struct EvaluateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Score the maps of an attribution cache with metrics; writes per_sample.csv, summary.csv and curves.h5.")
+    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Score the maps of an attribution cache with metrics; writes per_sample.csv, summary.csv, pairwise.csv, reliability.csv and curves.h5.")
     @Option(help: "ONNX model.") var model: String
     @Option(help: "Dataset (HDF5).") var dataset: String
     @Option(help: "Attribution cache written by `probity explain`.") var attributions: String
     @Option(help: "Explainer id in the cache (repeatable; default: all).") var explainer: [String] = []
     @Option(help: "Metric name (repeatable; see `probity metrics`).") var metric: [String]
-    @Option(name: .customLong("option"), help: "Metric option key=value (repeatable; applies to every metric that has it).") var options: [String] = []
+    @Option(name: .customLong("option"), help: "Metric option key=value (repeatable; applies to every metric that has it) or metric.key=value (that metric only).") var options: [String] = []
     @Option(help: "Output directory.") var out: String
     @Option(help: "Random seed (substrates, bootstrap).") var seed: UInt64 = 0
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
         let given = try Options.parse(options)
-        let metrics = try metric.map { name -> any Metric in
+        let types = try metric.map { name -> any Metric.Type in
             guard let t = MetricRegistry.all.first(where: { $0.name == name }) else {
                 throw ProbityError.invalidArgument("unknown metric \(name); available: \(MetricRegistry.all.map { $0.name }.joined(separator: ", "))")
             }
-            let known = Set(t.optionSpecs.map(\.name))
-            for key in given.keys where !MetricRegistry.all.contains(where: { $0.optionSpecs.contains { $0.name == key } }) {
-                throw ProbityError.invalidArgument("unknown option \(key) for \(metric.joined(separator: ", "))")
-            }
-            return try MetricRegistry.make(name, options: given.filter { known.contains($0.key) })
+            return t
+        }
+        // `key=value` goes to every chosen metric that has the key; `metric.key=value` to that metric.
+        for key in given.keys {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            let known = parts.count == 2
+                ? types.contains { $0.name == parts[0] && $0.optionSpecs.contains { $0.name == parts[1] } }
+                : types.contains { $0.optionSpecs.contains { $0.name == key } }
+            if !known { throw ProbityError.invalidArgument("option \(key) belongs to none of the metrics \(metric.joined(separator: ", ")) (see `probity metrics`)") }
+        }
+        let metrics = try types.map { t -> any Metric in
+            var mine: [String: String] = [:]
+            for (key, value) in given where t.optionSpecs.contains(where: { $0.name == key }) { mine[key] = value }
+            for (key, value) in given where key.hasPrefix(t.name + ".") { mine[String(key.dropFirst(t.name.count + 1))] = value }
+            return try MetricRegistry.make(t.name, options: mine)
         }
         var run = EvaluateRun(modelPath: model, datasetPath: dataset, attributionsPath: attributions, metrics: metrics, out: out)
         run.explainers = explainer
         run.seed = seed
         let rows = try run.run(progress: Progress(quiet: quiet, label: "evaluate").update)
-        print("\(rows.count) scores → \(out)/per_sample.csv, summary.csv, curves.h5")
-        print((try? String(contentsOfFile: out + "/summary.csv", encoding: .utf8)) ?? "")
+        print("\(rows.count) scores → \(out)/per_sample.csv, summary.csv, pairwise.csv, reliability.csv, curves.h5")
+        // The main rows (per-layer and per-measure variants are in the file).
+        let summary = (try? String(contentsOfFile: out + "/summary.csv", encoding: .utf8)) ?? ""
+        for line in summary.split(separator: "\n") {
+            let fields = EvaluateCommand.csvFields(String(line))
+            if fields.count > 2 && (fields[2].isEmpty || fields[2] == "per_class" || fields[2] == "variant") { print(line) }
+        }
+    }
+
+    /// The fields of one CSV line (RFC 4180 quoting).
+    static func csvFields(_ line: String) -> [String] {
+        var fields: [String] = [], field = "", quoted = false
+        var chars = line.makeIterator()
+        while let c = chars.next() {
+            if quoted {
+                if c == "\"" { quoted = false } else { field.append(c) }
+            } else if c == "\"" {
+                if !field.isEmpty { field.append(c) }   // an escaped quote ("") re-enters quoting
+                quoted = true
+            } else if c == "," { fields.append(field); field = "" } else { field.append(c) }
+        }
+        fields.append(field)
+        return fields
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+import ProbityCore
+import ProbityEngine
+import ProbityExplainers
+
+/// Infidelity (Yeh et al. 2019, "On the (in)fidelity and sensitivity of explanations"):
+/// INFD = E_I[(Iᵀφ − (f(x) − f(x − I)))²] with Gaussian perturbations I (σ as a fraction of the
+/// pixel range, converted per channel to model input units; default 0.1), n of them (default
+/// 32); the map φ [H, W] acts on every channel, so Iᵀφ = Σ_p φ_p Σ_c I_{c,p}. With
+/// `normalize` (default, as Captum's `infidelity(normalize=True)`), φ is first scaled by the
+/// least-squares β = E[Iᵀφ·Δf] / E[(Iᵀφ)²], so the score does not depend on the map's scale.
+/// f is the target's logit by default. Lower is better.
+public struct Infidelity: Metric {
+    public static let name = "infidelity"
+    public static let summary = "Mean squared error between attribution-predicted and actual score changes under Gaussian noise (Yeh et al. 2019); lower is better"
+    public static let higherIsBetter = false
+    public static let optionSpecs = [
+        OptionSpec("perturbations", default: "32", .int(2...100_000), "Gaussian perturbations per sample"),
+        OptionSpec("sigma", default: "0.1", .double(0...10), "σ of the noise, as a fraction of the pixel range"),
+        OptionSpec("normalize", default: "true", .bool, "scale the map by the least-squares β first (Captum normalize=True)"),
+        Perturbation.scoreSpec("logit"),
+        MetricRegistry.sign,
+    ]
+    public let options: Options
+    public init(options: Options) throws { self.options = options }
+
+    public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
+        let plane = input.height * input.width
+        let n = options.int("perturbations"), kind = options.string("score"), sigma = options.float("sigma")
+        var scores: [Float] = [], status: [String] = []
+        for s in 0..<input.count {
+            let x = input.x.item(s)
+            let c = x.shape[1]
+            let map = input.map(s, sign: options.string("sign"))
+            var rng = RNG(seed: input.seed, stream: [.name(id), .number(input.samples[s])])
+            let full = Double(Perturbation.score(try model.logits(x), row: 0, target: input.targets[s], kind: kind))
+            var predicted: [Double] = [], actual: [Double] = []
+            var start = 0
+            while start < n {
+                let count = min(32, n - start)
+                var batch = MapOps.repeated(x, count)
+                for j in 0..<count {
+                    var dot = 0.0
+                    for ch in 0..<c {
+                        let std = sigma * input.preprocessing.scale[ch % input.preprocessing.channels]
+                        for p in 0..<plane {
+                            let i = std * rng.normal()
+                            dot += Double(i) * Double(map[p])
+                            batch.storage[(j * c + ch) * plane + p] -= i
+                        }
+                    }
+                    predicted.append(dot)
+                }
+                let logits = try model.logits(batch)
+                for j in 0..<count { actual.append(full - Double(Perturbation.score(logits, row: j, target: input.targets[s], kind: kind))) }
+                start += count
+            }
+            var beta = 1.0
+            if options.bool("normalize") {
+                let pp = predicted.reduce(0) { $0 + $1 * $1 }
+                beta = pp > 0 ? zip(predicted, actual).reduce(0) { $0 + $1.0 * $1.1 } / pp : 0
+            }
+            let infd = Float(zip(predicted, actual).reduce(0) { $0 + (beta * $1.0 - $1.1) * (beta * $1.0 - $1.1) } / Double(n))
+            scores.append(infd)
+            status.append(Self.status(score: infd, map: map))
+        }
+        return MetricOutput(scores: scores, status: status)
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// The rows of `summary.csv`: per (metric, variant) and explainer the mean of the ok values
+/// with a seeded bootstrap 95 % interval and the rank (1 = best, by mean); for per-class
+/// metrics (the pointing game) also variant `per_class`, the mean over classes of the class
+/// means, as TorchRay reports it; and per explainer `mean_rank`, the mean over metrics (main
+/// variants) of its rank, with a bootstrap interval over samples that re-ranks each resample.
+public enum Summary {
+    public struct Row: Sendable, Equatable {
+        public var explainer, metric, variant: String
+        public var mean, low, high: Double
+        public var n: Int
+        public var rank: Int?
+        public var higherIsBetter: Bool
+    }
+
+    public static func rows(_ table: ScoreTable, perClass: Set<String>, seed: UInt64) -> [Row] {
+        var out: [Row] = []
+        var keys = table.keys
+        for k in table.keys where k.variant == "" && perClass.contains(k.metric) { keys.insert(ScoreTable.Key(metric: k.metric, variant: "per_class"), at: keys.firstIndex(of: k)! + 1) }
+        for key in keys {
+            let classMean = key.variant == "per_class"
+            let source = classMean ? ScoreTable.Key(metric: key.metric, variant: "") : key
+            var stats: [(String, (mean: Double, low: Double, high: Double), Int)] = []
+            for e in table.explainers(source) {
+                let bySample = table.values[source]?[e] ?? [:]
+                let samples = bySample.keys.sorted()
+                let v = samples.map { bySample[$0]! }
+                let stream = "\(key.metric)/\(key.variant)/\(e)".replacingOccurrences(of: "//", with: "/")
+                if classMean {
+                    let labels = samples.map { table.labels[$0] ?? 0 }
+                    let statistic = { (picks: [Int]) -> Double in
+                        var sums: [Int: (Double, Int)] = [:]
+                        for i in picks { sums[labels[i], default: (0, 0)].0 += v[i]; sums[labels[i], default: (0, 0)].1 += 1 }
+                        return sums.values.reduce(0) { $0 + $1.0 / Double($1.1) } / Double(sums.count)
+                    }
+                    let m = v.isEmpty ? Double.nan : statistic(Array(v.indices))
+                    let ci = v.isEmpty ? (low: Double.nan, high: Double.nan) : Bootstrap.interval(count: v.count, seed: seed, stream: stream, statistic)
+                    stats.append((e, (m, ci.low, ci.high), v.count))
+                } else {
+                    stats.append((e, Bootstrap.mean(v, seed: seed, stream: stream), v.count))
+                }
+            }
+            let higher = table.higherIsBetter[key.metric] ?? true
+            let ordered = stats.filter { $0.1.mean.isFinite }.sorted { higher ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }.map(\.0)
+            for (e, st, n) in stats {
+                out.append(Row(explainer: e, metric: key.metric, variant: key.variant, mean: st.mean, low: st.low, high: st.high, n: n,
+                               rank: ordered.firstIndex(of: e).map { $0 + 1 }, higherIsBetter: higher))
+            }
+        }
+        out += meanRanks(table, seed: seed)
+        return out
+    }
+
+    /// Mean rank over the metrics' main variants, when there are at least two explainers.
+    static func meanRanks(_ table: ScoreTable, seed: UInt64) -> [Row] {
+        let mains = table.keys.filter { $0.variant == "" }
+        let explainers = table.explainers
+        guard explainers.count > 1, !mains.isEmpty else { return [] }
+        let samples = Array(Set(mains.flatMap { k in (table.values[k] ?? [:]).values.flatMap { $0.keys } })).sorted()
+        guard !samples.isEmpty else { return [] }
+        // Mean rank of each explainer over metrics, for a resample given as indices into `samples`.
+        func meanRank(_ picks: [Int]) -> [Double] {
+            var total = [Double](repeating: 0, count: explainers.count)
+            for k in mains {
+                let means = explainers.map { e -> Double in
+                    let v = picks.compactMap { table.values[k]?[e]?[samples[$0]] }
+                    return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
+                }
+                // Missing means rank last.
+                let d = table.direction(k)
+                let ranks = Correlation.ranks(means.map { $0.isFinite ? -d * $0 : .infinity })
+                for i in explainers.indices { total[i] += ranks[i] }
+            }
+            return total.map { $0 / Double(mains.count) }
+        }
+        let point = meanRank(Array(samples.indices))
+        let order = explainers.indices.sorted { point[$0] != point[$1] ? point[$0] < point[$1] : explainers[$0] < explainers[$1] }
+        return explainers.indices.map { i in
+            let ci = Bootstrap.interval(count: samples.count, seed: seed, stream: "mean_rank/\(explainers[i])") { meanRank($0)[i] }
+            return Row(explainer: explainers[i], metric: "mean_rank", variant: "", mean: point[i], low: ci.low, high: ci.high, n: mains.count,
+                       rank: order.firstIndex(of: i)! + 1, higherIsBetter: false)
+        }
+    }
+}
