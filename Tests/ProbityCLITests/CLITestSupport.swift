@@ -10,6 +10,18 @@ struct CommandResult {
 }
 
 enum CLI {
+    /// The fields of one CSV line (quoted fields may hold commas and doubled quotes).
+    static func csvFields(_ line: String) -> [String] {
+        var fields: [String] = [], field = "", quoted = false, previous: Character = ","
+        for c in line {
+            if c == "\"" {
+                if quoted { quoted = false } else { if previous == "\"" { field.append(c) }; quoted = true }
+            } else if c == "," && !quoted { fields.append(field); field = "" } else { field.append(c) }
+            previous = c
+        }
+        return fields + [field]
+    }
+
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("probity") }
 

@@ -9,21 +9,7 @@ import ProbityONNX
 /// Deletion and insertion against closed forms on a linear model, where every frame's logit
 /// is the bias plus the contributions w_i·x_i of the pixels present.
 final class DeletionInsertionTests: XCTestCase {
-    /// x [1, 1, 2, 2] → Flatten → Gemm: logits = W·x + b.
-    func linearModel(w: [Float], b: [Float]) throws -> ONNXModel {
-        var g = Graph()
-        let x = g.addValue(name: "input", shape: [1, 1, 2, 2])
-        g.inputs = [x]
-        let wv = g.addValue(name: "w", shape: [2, 4], constant: Tensor(shape: [2, 4], storage: w))
-        let bv = g.addValue(name: "b", shape: [2], constant: Tensor(shape: [2], storage: b))
-        let f = try g.addNode(name: "flatten", op: Reshape(to: [1, 4], type: "Flatten"), inputs: [x], outputName: "f")
-        g.outputs = [try g.addNode(name: "fc", op: Gemm(transB: true), inputs: [f, wv, bv], outputName: "logits")]
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("probity-metrics-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("linear.onnx").path
-        try ONNXExporter.export(g, to: path)
-        return try ONNXModel(path: path)
-    }
+    func linearModel(w: [Float], b: [Float]) throws -> ONNXModel { try LinearModel.make(w: w, b: b, height: 2, width: 2) }
 
     func testCurvesAndAUCMatchTheClosedForm() throws {
         let w: [Float] = [1, 2, -3, 0.5, /* class 1 */ 0.2, -1, 1, 2], b: [Float] = [0.25, -0.5]
