@@ -41,7 +41,14 @@ demo: build
 	$(PROBITY) explain --model models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --explainer gradcam --out $(DEMO_OUT)/attributions.h5 --png $(DEMO_OUT)/heatmaps --quiet
 	$(PROBITY) explain --model models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --explainer integrated_gradients --out $(DEMO_OUT)/attributions.h5 --png $(DEMO_OUT)/heatmaps --quiet
 	$(PROBITY) explain --model models/shapes_cnn.onnx --dataset $(DEMO_OUT)/shapes.h5 --explainer lrp --out $(DEMO_OUT)/shapes_attributions.h5 --png $(DEMO_OUT)/heatmaps --quiet
-	@echo "demo outputs are in $(DEMO_OUT)/: shapes.h5, predictions.h5, attributions.h5 (h5py reads them all) and heatmaps/*.png"
+	for e in gradcam saliency random; do $(PROBITY) explain --model models/shapes_cnn.onnx --dataset $(DEMO_OUT)/shapes.h5 --explainer $$e --out $(DEMO_OUT)/shapes_attributions.h5 --quiet || exit 2; done
+	$(PROBITY) evaluate --model models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --attributions $(DEMO_OUT)/attributions.h5 \
+		--metric deletion --metric insertion --out $(DEMO_OUT)/photos_evaluation --quiet
+	$(PROBITY) evaluate --model models/shapes_cnn.onnx --dataset $(DEMO_OUT)/shapes.h5 --attributions $(DEMO_OUT)/shapes_attributions.h5 \
+		--metric pointing_game --metric relevance_mass --metric mask_roc_auc --metric deletion --metric road_morf \
+		--metric model_randomization --metric data_randomization --metric random_logit --out $(DEMO_OUT)/shapes_evaluation --quiet
+	@echo "demo outputs are in $(DEMO_OUT)/: shapes.h5, predictions.h5, attributions.h5 (h5py reads them all), heatmaps/*.png,"
+	@echo "and photos_evaluation/, shapes_evaluation/ (per_sample, summary, pairwise, reliability CSVs; curves.h5)"
 
 datasets/shapes.h5:
 	$(MAKE) build

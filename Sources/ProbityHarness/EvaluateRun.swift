@@ -106,6 +106,10 @@ public struct EvaluateRun {
     /// The explainer that made entry `id`, rebuilt from its name and stored options.
     func rebuild(_ id: String, cache: HDF5File) throws -> any Explainer {
         let name = String(id.split(separator: "@", maxSplits: 1).first ?? Substring(id))
+        if name == Precomputed.name {
+            let names = metrics.filter { type(of: $0).needs.contains(.explainer) }.map { type(of: $0).name }
+            throw ProbityError.badFile(attributionsPath, "\(id) holds precomputed maps, which cannot be re-run on a changed model or input; \(names.joined(separator: ", ")) need the method itself (wrap it with `external`)")
+        }
         let json = try cache.attribute("options", on: "/attributions/\(id)")?.text ?? "{}"
         guard let options = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] else {
             throw ProbityError.badFile(attributionsPath, "the options of \(id) are not a JSON object of strings: \(json)")

@@ -107,4 +107,33 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssert(bad.stderr.contains("plain.h5") && bad.stderr.contains("pointing_game need ground truth"), bad.stderr)
     }
+
+    /// The photos with Lite0, reduced for CI (one photo, fewer frames and steps): every metric
+    /// that needs no ground truth runs on a real ImageNet model, and the sanity checks tell a
+    /// model-blind control from saliency.
+    func testMetricsRunOnAPhotoWithLite0() throws {
+        let dir = try CLI.scratch()
+        let attr = dir + "/attr.h5"
+        for e in ["saliency", "sobel"] {
+            let r = try CLI.run(["explain", "--model", "models/efficientnet_lite0.onnx", "--dataset", "datasets/photos.h5", "--indices", "2",
+                                 "--explainer", e, "--out", attr, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        var args = ["evaluate", "--model", "models/efficientnet_lite0.onnx", "--dataset", "datasets/photos.h5", "--attributions", attr,
+                    "--out", dir + "/eval", "--quiet", "--option", "step=7168", "--option", "steps=8", "--option", "percent=30,60",
+                    "--option", "runs=8", "--option", "perturbations=8", "--option", "samples=2", "--option", "layers=2"]
+        for m in ["deletion", "insertion", "morf", "lerf", "road_morf", "road_lerf", "faithfulness_correlation", "infidelity",
+                  "max_sensitivity", "random_logit", "model_randomization", "sparseness", "complexity"] { args += ["--metric", m] }
+        let r = try CLI.run(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try String(contentsOfFile: dir + "/eval/summary.csv", encoding: .utf8).split(separator: "\n").map { CLI.csvFields(String($0)) }
+        func mean(_ explainer: String, _ metric: String) -> Double? { summary.first { $0[0] == explainer && $0[1] == metric && $0[2] == "" }.flatMap { Double($0[3]) } }
+        XCTAssertEqual(mean("sobel", "model_randomization")!, 1, accuracy: 1e-6)
+        XCTAssertEqual(mean("sobel", "random_logit")!, 1, accuracy: 1e-6)
+        XCTAssertLessThan(mean("saliency@abs=true", "model_randomization")!, 0.5)
+        // Removing the most salient pixels hurts more than removing random edges.
+        XCTAssertLessThan(mean("saliency@abs=true", "deletion")!, mean("sobel", "deletion")!)
+        let perSample = try String(contentsOfFile: dir + "/eval/per_sample.csv", encoding: .utf8)
+        XCTAssertFalse(perSample.contains(",nan\n") || perSample.contains(",failed\n"), perSample)
+    }
 }
