@@ -25,6 +25,9 @@ public struct EvaluateRun {
     public var out: String
     public var seed: UInt64 = 0
     public var batch = 8
+    /// The class each metric scores: nil (default) the class the map explains, as the cache
+    /// records it; else `predicted`, `label` or a fixed class, resolved per sample.
+    public var target: TargetRule? = nil
 
     public init(modelPath: String, datasetPath: String, attributionsPath: String, metrics: [any Metric], out: String) {
         self.modelPath = modelPath; self.datasetPath = datasetPath; self.attributionsPath = attributionsPath; self.metrics = metrics; self.out = out
@@ -64,10 +67,11 @@ public struct EvaluateRun {
                 while start < samples.count {
                     let part = Array(samples[start..<min(samples.count, start + batch)])
                     let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
+                    let scored = try target?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
                     let maps = Tensor(shape: [part.count, dataset.height, dataset.width],
                                       storage: try part.flatMap { try cache.read("/attributions/\(id)", rows: $0..<($0 + 1), as: Float.self) })
-                    let regions = type(of: metric).needs.contains(.groundTruth) ? try part.map { try region(dataset, sample: $0, target: targets[$0]) } : nil
-                    let input = MetricInput(x: x, maps: maps, targets: part.map { targets[$0] }, samples: part, seed: seed,
+                    let regions = type(of: metric).needs.contains(.groundTruth) ? try zip(part, scored).map { try region(dataset, sample: $0, target: $1) } : nil
+                    let input = MetricInput(x: x, maps: maps, targets: scored, samples: part, seed: seed,
                                             preprocessing: dataset.preprocessing, explainer: explainer, regions: regions)
                     let result = try metric.evaluate(input, model: model)
                     let variants = [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants

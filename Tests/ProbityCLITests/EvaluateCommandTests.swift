@@ -43,6 +43,16 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--attributions", attr,
                                     "--metric", "deletion", "--metric", "insertion", "--option", "step=256", "--out", again, "--quiet"]).status, 0)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/summary.csv")), try Data(contentsOf: URL(fileURLWithPath: again + "/summary.csv")))
+        // `--target 3` scores class 3's probability instead of the class each map explains.
+        let fixed = dir + "/eval3"
+        XCTAssertEqual(try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--attributions", attr, "--target", "3",
+                                    "--metric", "deletion", "--option", "step=256", "--out", fixed, "--quiet"]).status, 0)
+        let check3 = try CLI.python("""
+        import h5py, sys
+        a = h5py.File(sys.argv[1], 'r')['curves/deletion/random'][:]; b = h5py.File(sys.argv[2], 'r')['curves/deletion/random'][:]
+        print(bool((a[:, 0] > 0.5).all()), bool(((b[:, 0] > 0.5) == (a[:, 0] == b[:, 0])).all()), bool((a != b).any()))
+        """, [out + "/curves.h5", fixed + "/curves.h5"])
+        XCTAssertEqual(check3.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "True True True", check3.stderr)
         let bad = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--attributions", attr,
                                "--metric", "deletion", "--explainer", "nope", "--out", out])
         XCTAssertEqual(bad.status, 2)

@@ -17,6 +17,7 @@ public struct MaxSensitivity: Metric {
     public static let optionSpecs = [
         OptionSpec("samples", default: "10", .int(1...10_000), "perturbed inputs per sample"),
         OptionSpec("radius", default: "0.02", .double(0...1), "L∞ radius of the noise, as a fraction of the pixel range"),
+        MetricRegistry.sign,
     ]
     public let options: Options
     public init(options: Options) throws { self.options = options }
@@ -37,8 +38,11 @@ public struct MaxSensitivity: Metric {
                     for p in 0..<plane { batch.storage[(j * c + ch) * plane + p] += rng.uniform(-r, r) }
                 }
             }
-            let maps = try input.explain(explainer, x: batch, targets: .init(repeating: input.targets[s], count: n + 1),
+            let raw = try input.explain(explainer, x: batch, targets: .init(repeating: input.targets[s], count: n + 1),
                                          samples: .init(repeating: input.samples[s], count: n + 1), model: model)
+            let sign = options.string("sign")
+            let read = { (v: Float) -> Float in sign == "abs" ? abs(v) : sign == "positive" ? max(v, 0) : v }
+            let maps = Tensor(shape: raw.shape, storage: raw.storage.map(read))
             let original = Array(maps.storage[0..<plane])
             let norm = original.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
             var worst = 0.0

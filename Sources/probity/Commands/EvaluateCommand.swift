@@ -24,6 +24,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Metric name (repeatable; see `probity metrics`).") var metric: [String]
     @Option(name: .customLong("option"), help: "Metric option key=value (repeatable; applies to every metric that has it) or metric.key=value (that metric only).") var options: [String] = []
     @Option(help: "Output directory.") var out: String
+    @Option(help: "Class the metrics score: cache (the class each map explains), predicted, label or a class index.") var target: String = "cache"
     @Option(help: "Random seed (substrates, bootstrap).") var seed: UInt64 = 0
     @Flag(help: "No progress output.") var quiet = false
 
@@ -52,6 +53,7 @@ struct EvaluateCommand: ParsableCommand {
         var run = EvaluateRun(modelPath: model, datasetPath: dataset, attributionsPath: attributions, metrics: metrics, out: out)
         run.explainers = explainer
         run.seed = seed
+        run.target = target == "cache" ? nil : try TargetRule(target)
         let rows = try run.run(progress: Progress(quiet: quiet, label: "evaluate").update)
         print("\(rows.count) scores → \(out)/per_sample.csv, summary.csv, pairwise.csv, reliability.csv, curves.h5")
         // The main rows (per-layer and per-measure variants are in the file).
