@@ -43,6 +43,12 @@ final class ReportStatisticsTests: XCTestCase {
         XCTAssertEqual(meanRank[0].high, 5.0 / 3, accuracy: 1e-12)
     }
 
+    func testTiedMeansShareARank() {
+        let rows = (0..<3).flatMap { s in [("a", 1.0), ("b", 1.0), ("c", 0.5)].map { ScoreRow(explainer: $0.0, metric: "m", variant: "", sample: s, label: 0, value: Float($0.1), status: "ok") } }
+        let summary = Summary.rows(ScoreTable(rows: rows, higherIsBetter: ["m": true]), perClass: [], seed: 0).filter { $0.metric == "m" }
+        XCTAssertEqual(summary.map(\.rank), [1, 1, 3])
+    }
+
     func testPairwiseWilcoxonWithHolm() {
         let rows = Pairwise.rows(table()).filter { $0.metric == "m2" }
         XCTAssertEqual(rows.map { "\($0.a)-\($0.b)" }, ["a-b", "a-c", "b-c"])

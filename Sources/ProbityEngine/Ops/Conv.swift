@@ -4,8 +4,7 @@ import ProbityCore
 /// asymmetric pads, optional bias, and an optional fused activation epilogue.
 ///
 /// Kernels: a 1×1 convolution with stride 1 and no padding is one `sgemm` per sample and
-/// group (W[M, C] × X[C, H·W]), or over small planes one per thread over its samples packed
-/// side by side (`packedPointwise`); a depthwise convolution (one input channel per group) is a
+/// group (W[M, C] × X[C, H·W]); a depthwise convolution (one input channel per group) is a
 /// direct loop over a zero-padded copy of each plane (`depthwisePlane`); everything else is
 /// im2col + `sgemm`. Work is split over samples (batch ≥ threads) or over output channels.
 public struct Conv: Operator {
@@ -67,10 +66,6 @@ public struct Conv: Operator {
         }
 
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && pads == (0, 0, 0, 0)
-        if pointwise && group == 1 && plane <= Conv.packedPlaneLimit {
-            packedPointwise(x.pointer, n: n, c: c, plane: plane, weight: w.pointer, m: m, bias: bias, into: y, context)
-            return
-        }
         let k = cg * kh * kw
         // Split over samples when there are enough; otherwise over output-channel blocks.
         let blocks = n >= context.threads ? 1 : Swift.max(1, Swift.min(context.threads, mg / 8))
@@ -93,36 +88,6 @@ public struct Conv: Operator {
             BLAS.sgemm(m: m1 - m0, n: plane, k: k, a: w.pointer + (g * mg + m0) * k, lda: k, b: b, ldb: plane, c: out, ldc: plane)
             for oc in m0..<m1 {
                 Conv.epilogue(y + (s * m + g * mg + oc) * plane, count: plane, bias: bias.map { $0[g * mg + oc] } ?? 0, activation)
-            }
-        }
-    }
-
-    /// Planes up to this size (14 × 14) take the packed pointwise kernel.
-    static let packedPlaneLimit = 196
-
-    /// A 1×1 convolution over small planes: per sample, `sgemm` would get only H·W columns
-    /// (49 at 7 × 7), too few for its kernels to run at speed. Each thread instead packs its
-    /// share of the samples side by side, X [C, S·H·W], runs one `sgemm` over all of them and
-    /// unpacks the result with the bias and activation. Column j of the product depends only
-    /// on column j of X, so a sample's output does not depend on its batch.
-    func packedPointwise(_ x: UnsafePointer<Float>, n: Int, c: Int, plane: Int, weight: UnsafePointer<Float>, m: Int,
-                         bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, _ context: ExecutionContext) {
-        let workers = Swift.min(context.threads, n)
-        context.parallel(workers) { t, thread in
-            let s0 = n * t / workers, s1 = n * (t + 1) / workers
-            let cols = (s1 - s0) * plane
-            let packed = context.scratch(thread, count: (c + m) * cols)
-            let result = packed + c * cols
-            for ch in 0..<c {
-                for s in s0..<s1 { (packed + ch * cols + (s - s0) * plane).update(from: x + (s * c + ch) * plane, count: plane) }
-            }
-            BLAS.sgemm(m: m, n: cols, k: c, a: weight, lda: c, b: packed, ldb: cols, c: result, ldc: cols)
-            for s in s0..<s1 {
-                for oc in 0..<m {
-                    let dst = y + (s * m + oc) * plane
-                    dst.update(from: result + oc * cols + (s - s0) * plane, count: plane)
-                    Conv.epilogue(dst, count: plane, bias: bias.map { $0[oc] } ?? 0, activation)
-                }
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The rows of `summary.csv`: per (metric, variant) and explainer the mean of the ok values
-/// with a seeded bootstrap 95 % interval and the rank (1 = best, by mean); for per-class
+/// with a seeded bootstrap 95 % interval and the rank (1 = best, by mean; ties share a rank); for per-class
 /// metrics (the pointing game) also variant `per_class`, the mean over classes of the class
 /// means, as TorchRay reports it; and per explainer `mean_rank`, the mean over metrics (main
 /// variants) of its rank, with a bootstrap interval over samples that re-ranks each resample.
@@ -42,10 +42,12 @@ public enum Summary {
                 }
             }
             let higher = table.higherIsBetter[key.metric] ?? true
-            let ordered = stats.filter { $0.1.mean.isFinite }.sorted { higher ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }.map(\.0)
+            // Rank = 1 + the number of explainers with a strictly better mean (ties share a rank).
+            let means = stats.map(\.1.mean).filter(\.isFinite)
             for (e, st, n) in stats {
+                let rank = st.mean.isFinite ? 1 + means.filter { higher ? $0 > st.mean : $0 < st.mean }.count : nil
                 out.append(Row(explainer: e, metric: key.metric, variant: key.variant, mean: st.mean, low: st.low, high: st.high, n: n,
-                               rank: ordered.firstIndex(of: e).map { $0 + 1 }, higherIsBetter: higher))
+                               rank: rank, higherIsBetter: higher))
             }
         }
         out += meanRanks(table, seed: seed)
@@ -75,11 +77,10 @@ public enum Summary {
             return total.map { $0 / Double(mains.count) }
         }
         let point = meanRank(Array(samples.indices))
-        let order = explainers.indices.sorted { point[$0] != point[$1] ? point[$0] < point[$1] : explainers[$0] < explainers[$1] }
         return explainers.indices.map { i in
             let ci = Bootstrap.interval(count: samples.count, seed: seed, stream: "mean_rank/\(explainers[i])") { meanRank($0)[i] }
             return Row(explainer: explainers[i], metric: "mean_rank", variant: "", mean: point[i], low: ci.low, high: ci.high, n: mains.count,
-                       rank: order.firstIndex(of: i)! + 1, higherIsBetter: false)
+                       rank: 1 + point.filter { $0 < point[i] }.count, higherIsBetter: false)
         }
     }
 }
