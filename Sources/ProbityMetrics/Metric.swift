@@ -108,6 +108,19 @@ extension Metric {
         try self.init(options: Options(explainer: Self.name, specs: Self.optionSpecs, given: given))
     }
 
+    /// One score per sample from its map (after `sign`) and index, with its status: the shape of
+    /// every metric that reads only the map (and the ground truth).
+    func perSample(_ input: MetricInput, sign: String, _ score: (Int, [Float]) throws -> Float) rethrows -> MetricOutput {
+        var scores: [Float] = [], status: [String] = []
+        for s in 0..<input.count {
+            let map = input.map(s, sign: sign)
+            let v = try score(s, map)
+            scores.append(v)
+            status.append(Self.status(score: v, map: map))
+        }
+        return MetricOutput(scores: scores, status: status)
+    }
+
     /// `ok`, `nan` or `constant` for a score and the map it came from.
     static func status(score: Float, map: [Float]) -> String {
         if !score.isFinite { return "nan" }

@@ -39,6 +39,25 @@ enum Perturbation {
         return curve
     }
 
+    /// The drops f(x) − f(x′) of the target's score for `count` perturbed copies x′ of `x`
+    /// [1, C, H, W], made 32 at a time: `perturb(j, copy)` changes copy j in place (its storage,
+    /// [C·H·W]) and is called in order j = 0, 1, ….
+    static func drops(of x: Tensor, count: Int, target: Int, kind: String, model: Model,
+                      perturb: (Int, inout ArraySlice<Float>) -> Void) throws -> [Double] {
+        let full = Double(score(try model.logits(x), row: 0, target: target, kind: kind))
+        var out: [Double] = []
+        var start = 0
+        while start < count {
+            let k = Swift.min(32, count - start)
+            var batch = MapOps.repeated(x, k)
+            for j in 0..<k { perturb(start + j, &batch.storage[(j * x.count)..<((j + 1) * x.count)]) }
+            let logits = try model.logits(batch)
+            for j in 0..<k { out.append(full - Double(score(logits, row: j, target: target, kind: kind))) }
+            start += k
+        }
+        return out
+    }
+
     /// Indices by descending value, ties by index (a stable, reproducible order).
     static func descending(_ values: [Float]) -> [Int] {
         values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }

@@ -23,13 +23,6 @@ public struct Complexity: Metric {
     }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        var scores: [Float] = [], status: [String] = []
-        for s in 0..<input.count {
-            let map = input.map(s, sign: options.string("sign"))
-            let e = Float(Complexity.entropy(map))
-            scores.append(e)
-            status.append(Complexity.status(score: e, map: map))
-        }
-        return MetricOutput(scores: scores, curves: nil, status: status)
+        perSample(input, sign: options.string("sign")) { _, map in Float(Complexity.entropy(map)) }
     }
 }

@@ -38,20 +38,11 @@ public struct FaithfulnessCorrelation: Metric {
             let map = input.map(s, sign: options.string("sign"))
             let substrate = try Perturbation.substrate(options.string("substrate"), input, sample: s, id: id)
             var rng = RNG(seed: input.seed, stream: [.name(id), .name("subsets"), .number(input.samples[s])])
-            let full = Perturbation.score(try model.logits(x), row: 0, target: input.targets[s], kind: kind)
-            var sums: [Double] = [], drops: [Double] = []
-            var start = 0
-            while start < runs {
-                let count = min(32, runs - start)
-                var batch = MapOps.repeated(x, count)
-                for j in 0..<count {
-                    let subset = Self.sample(size, of: plane, rng: &rng)
-                    sums.append(subset.reduce(0.0) { $0 + Double(map[$1]) })
-                    for p in subset { for ch in 0..<c { batch.storage[(j * c + ch) * plane + p] = substrate.storage[ch * plane + p] } }
-                }
-                let logits = try model.logits(batch)
-                for j in 0..<count { drops.append(Double(full - Perturbation.score(logits, row: j, target: input.targets[s], kind: kind))) }
-                start += count
+            var sums: [Double] = []
+            let drops = try Perturbation.drops(of: x, count: runs, target: input.targets[s], kind: kind, model: model) { _, copy in
+                let subset = Self.sample(size, of: plane, rng: &rng)
+                sums.append(subset.reduce(0.0) { $0 + Double(map[$1]) })
+                for p in subset { for ch in 0..<c { copy[copy.startIndex + ch * plane + p] = substrate.storage[ch * plane + p] } }
             }
             let r = Float(Correlation.pearson(sums, drops))
             scores.append(r)

@@ -33,27 +33,20 @@ public struct Infidelity: Metric {
             let c = x.shape[1]
             let map = input.map(s, sign: options.string("sign"))
             var rng = RNG(seed: input.seed, stream: [.name(id), .number(input.samples[s])])
-            let full = Double(Perturbation.score(try model.logits(x), row: 0, target: input.targets[s], kind: kind))
-            var predicted: [Double] = [], actual: [Double] = []
-            var start = 0
-            while start < n {
-                let count = min(32, n - start)
-                var batch = MapOps.repeated(x, count)
-                for j in 0..<count {
-                    var dot = 0.0
-                    for ch in 0..<c {
-                        let std = sigma * input.preprocessing.scale[ch % input.preprocessing.channels]
-                        for p in 0..<plane {
-                            let i = std * rng.normal()
-                            dot += Double(i) * Double(map[p])
-                            batch.storage[(j * c + ch) * plane + p] -= i
-                        }
+            var predicted: [Double] = []
+            let actual = try Perturbation.drops(of: x, count: n, target: input.targets[s], kind: kind, model: model) { _, copy in
+                // x − I with I ~ N(0, σ²) per element; Iᵀφ sums I over channels against the map.
+                let base = copy.startIndex
+                var dot = 0.0
+                for ch in 0..<c {
+                    let std = sigma * input.preprocessing.scale[ch % input.preprocessing.channels]
+                    for p in 0..<plane {
+                        let i = std * rng.normal()
+                        dot += Double(i) * Double(map[p])
+                        copy[base + ch * plane + p] -= i
                     }
-                    predicted.append(dot)
                 }
-                let logits = try model.logits(batch)
-                for j in 0..<count { actual.append(full - Double(Perturbation.score(logits, row: j, target: input.targets[s], kind: kind))) }
-                start += count
+                predicted.append(dot)
             }
             var beta = 1.0
             if options.bool("normalize") {

@@ -25,13 +25,6 @@ public struct MaskROCAUC: Metric {
     }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        var scores: [Float] = [], status: [String] = []
-        for s in 0..<input.count {
-            let map = input.map(s, sign: options.string("sign"))
-            let score = Float(Self.auc(scores: map, positive: try input.region(s, Self.name)))
-            scores.append(score)
-            status.append(Self.status(score: score, map: map))
-        }
-        return MetricOutput(scores: scores, status: status)
+        try perSample(input, sign: options.string("sign")) { s, map in Float(Self.auc(scores: map, positive: try input.region(s, Self.name))) }
     }
 }

@@ -17,16 +17,11 @@ public struct RelevanceMass: Metric {
     public init(options: Options) throws { self.options = options }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        var scores: [Float] = [], status: [String] = []
-        for s in 0..<input.count {
+        try perSample(input, sign: options.string("sign")) { s, map in
             let region = try input.region(s, Self.name)
-            let map = input.map(s, sign: options.string("sign"))
             var inside = 0.0, total = 0.0
             for p in map.indices { total += Double(map[p]); if region[p] { inside += Double(map[p]) } }
-            let score = region.contains(true) && total != 0 ? Float(inside / total) : .nan
-            scores.append(score)
-            status.append(Self.status(score: score, map: map))
+            return region.contains(true) && total != 0 ? Float(inside / total) : .nan
         }
-        return MetricOutput(scores: scores, status: status)
     }
 }

@@ -16,15 +16,10 @@ public struct RelevanceRank: Metric {
     public init(options: Options) throws { self.options = options }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        var scores: [Float] = [], status: [String] = []
-        for s in 0..<input.count {
+        try perSample(input, sign: options.string("sign")) { s, map in
             let region = try input.region(s, Self.name)
-            let map = input.map(s, sign: options.string("sign"))
             let k = region.lazy.filter { $0 }.count
-            let score = k > 0 ? Float(Perturbation.descending(map).prefix(k).lazy.filter { region[$0] }.count) / Float(k) : .nan
-            scores.append(score)
-            status.append(Self.status(score: score, map: map))
+            return k > 0 ? Float(Perturbation.descending(map).prefix(k).lazy.filter { region[$0] }.count) / Float(k) : .nan
         }
-        return MetricOutput(scores: scores, status: status)
     }
 }

@@ -24,13 +24,6 @@ public struct Sparseness: Metric {
     }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        var scores: [Float] = [], status: [String] = []
-        for s in 0..<input.count {
-            let map = input.map(s, sign: options.string("sign"))
-            let g = Float(Sparseness.gini(map))
-            scores.append(g)
-            status.append(Sparseness.status(score: g, map: map))
-        }
-        return MetricOutput(scores: scores, curves: nil, status: status)
+        perSample(input, sign: options.string("sign")) { _, map in Float(Sparseness.gini(map)) }
     }
 }
