@@ -45,6 +45,9 @@ final class ConvTests: XCTestCase {
             (2, 8, 6, 6, 16, 2, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0)),      // grouped 1×1: per sample and group
             (2, 6, 11, 10, 6, 6, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),     // depthwise
             (2, 6, 11, 10, 6, 6, 5, 5, (2, 2), (1, 1), (1, 2, 2, 1)),     // depthwise, stride 2, asymmetric
+            (2, 3, 9, 37, 3, 3, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1)),      // stride 2, rows ≥ 16: vector phase split, odd pad
+            (1, 3, 8, 34, 3, 3, 5, 5, (2, 2), (1, 1), (2, 2, 2, 2)),      // the same, even pad
+            (1, 3, 7, 33, 3, 3, 3, 3, (2, 2), (1, 1), (0, 0, 1, 1)),      // the same, no left pad
             (1, 4, 9, 9, 12, 4, 3, 3, (1, 1), (2, 2), (2, 2, 2, 2)),      // depthwise multiplier 3, dilated
             (2, 6, 10, 11, 6, 6, 3, 3, (2, 1), (2, 2), (2, 1, 2, 3)),     // depthwise, dilated: the row kernel
             (1, 3, 13, 12, 8, 1, 3, 3, (2, 2), (1, 1), (0, 0, 1, 1)),     // im2col, stride 2

@@ -254,6 +254,26 @@ public struct Conv: Operator {
             (dst + padLeft).update(from: src, count: w)
             return
         }
+        if s == 2 {
+            // Input column ix lands in padded column ix + padLeft: even ix in phase padLeft & 1 at
+            // (padLeft >> 1) + ix/2, odd ix in the other phase at ((padLeft + 1) >> 1) + ix/2.
+            // Sixteen inputs at a time split into their even and odd halves with one shuffle each.
+            let evens = dst + (padLeft & 1) * phaseDistance + (padLeft >> 1)
+            let odds = dst + (1 - (padLeft & 1)) * phaseDistance + ((padLeft + 1) >> 1)
+            var t = 0
+            while 2 * t + 16 <= w {
+                let v = UnsafeRawPointer(src + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(evens + t).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(odds + t).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                t += 8
+            }
+            while 2 * t < w {
+                evens[t] = src[2 * t]
+                if 2 * t + 1 < w { odds[t] = src[2 * t + 1] }
+                t += 1
+            }
+            return
+        }
         for b in 0..<s {
             let phase = dst + b * phaseDistance
             var j = Swift.max(0, (padLeft - b + s - 1) / s)
