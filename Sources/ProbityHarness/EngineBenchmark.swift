@@ -80,7 +80,7 @@ public struct EngineBenchmark: Sendable {
             let imagesPerSecond = Double(batch) / t
             let gflops = flops * imagesPerSecond / 1e9
             figures.append(Figure(name: "\(name) forward, batch \(batch)", value: imagesPerSecond, unit: "images/s",
-                                  note: String(format: "%.1f GFLOP/s = %.0f%% of sgemm", gflops, 100 * gflops / peak)))
+                                  note: String(format: "%.1f GFLOP/s = %.1f%% of sgemm", gflops, 100 * gflops / peak)))
             // Forward + backward to the input (what gradient explainers run), seeded by the top-1 logit.
             progress?("\(name) forward+backward, batch \(batch)")
             let tb = try EngineBenchmark.best(budget: seconds) {

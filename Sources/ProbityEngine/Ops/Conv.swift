@@ -55,11 +55,12 @@ public struct Conv: Operator {
 
         if cg == 1 && mg == 1 {
             // Depthwise: one plane in, one plane out. Parallel over (sample, channel).
-            context.parallel(n * c) { item, _ in
+            let workspace = Conv.flatWorkspace(h: h, w: wd, kh: kh, kw: kw, stride: strides.0, pads: pads, ho: ho, wo: wo)
+            context.parallel(n * c) { item, thread in
                 let ch = item % c
                 Conv.depthwisePlane(x.pointer + item * h * wd, h: h, w: wd, kernel: w.pointer + ch * kh * kw, kh: kh, kw: kw,
                                     strides: strides, dilations: dilations, pads: pads,
-                                    out: y + item * plane, ho: ho, wo: wo)
+                                    out: y + item * plane, ho: ho, wo: wo, workspace: context.scratch(thread, count: workspace))
                 Conv.epilogue(y + item * plane, count: plane, bias: bias.map { $0[ch] } ?? 0, activation)
             }
             return
@@ -153,10 +154,10 @@ public struct Conv: Operator {
     /// for kw = 3 and 5).
     static func depthwisePlane(_ x: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>, kh: Int, kw: Int,
                                strides: (Int, Int), dilations: (Int, Int), pads: (Int, Int, Int, Int),
-                               out: UnsafeMutablePointer<Float>, ho: Int, wo: Int) {
+                               out: UnsafeMutablePointer<Float>, ho: Int, wo: Int, workspace: UnsafeMutablePointer<Float>? = nil) {
         let (sy, sx) = strides, (dy, dx) = dilations
         if sx == sy && dx == 1 && dy == 1 {
-            flatDepthwise(x, h: h, w: w, kernel: kernel, kh: kh, kw: kw, stride: sx, pads: pads, out: out, ho: ho, wo: wo)
+            flatDepthwise(x, h: h, w: w, kernel: kernel, kh: kh, kw: kw, stride: sx, pads: pads, out: out, ho: ho, wo: wo, workspace: workspace)
             return
         }
         let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * sy + (kh - 1) * dy + 1)
@@ -204,15 +205,17 @@ public struct Conv: Operator {
     /// per tap (per kernel row when s = 1), instead of many short row passes. Columns ox ≥ wo
     /// are computed and dropped.
     static func flatDepthwise(_ x: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>, kh: Int, kw: Int,
-                              stride s: Int, pads: (Int, Int, Int, Int), out: UnsafeMutablePointer<Float>, ho: Int, wo: Int) {
-        let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * s + kh)
-        let pw = Swift.max(w + pads.1 + pads.3, (wo - 1) * s + kw)
-        let rows = (ph + s - 1) / s + 1, length = (pw + s - 1) / s
+                              stride s: Int, pads: (Int, Int, Int, Int), out: UnsafeMutablePointer<Float>, ho: Int, wo: Int,
+                              workspace: UnsafeMutablePointer<Float>? = nil) {
+        let (rows, length) = flatLayout(h: h, w: w, kh: kh, kw: kw, stride: s, pads: pads, ho: ho, wo: wo)
         let planeSize = rows * length
         let count = ho * length
-        let planes = UnsafeMutablePointer<Float>.allocate(capacity: s * s * planeSize + kw)
-        let flat = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { planes.deallocate(); flat.deallocate() }
+        // The phase planes and the flat output live in the caller's per-thread workspace (one
+        // allocation per thread, not two per plane), or in a buffer of their own.
+        let owned = workspace == nil ? UnsafeMutablePointer<Float>.allocate(capacity: s * s * planeSize + kw + count) : nil
+        defer { owned?.deallocate() }
+        let planes = workspace ?? owned!
+        let flat = planes + s * s * planeSize + kw
         planes.update(repeating: 0, count: s * s * planeSize + kw)
         flat.update(repeating: 0, count: count)
         for iy in 0..<h {
@@ -242,6 +245,19 @@ public struct Conv: Operator {
             }
         }
         for oy in 0..<ho { (out + oy * wo).update(from: flat + oy * length, count: wo) }
+    }
+
+    /// Rows and row length of `flatDepthwise`'s phase planes.
+    static func flatLayout(h: Int, w: Int, kh: Int, kw: Int, stride s: Int, pads: (Int, Int, Int, Int), ho: Int, wo: Int) -> (rows: Int, length: Int) {
+        let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * s + kh)
+        let pw = Swift.max(w + pads.1 + pads.3, (wo - 1) * s + kw)
+        return ((ph + s - 1) / s + 1, (pw + s - 1) / s)
+    }
+
+    /// Floats of workspace `flatDepthwise` needs: s² phase planes, kw floats of slack, the flat output.
+    static func flatWorkspace(h: Int, w: Int, kh: Int, kw: Int, stride s: Int, pads: (Int, Int, Int, Int), ho: Int, wo: Int) -> Int {
+        let (rows, length) = flatLayout(h: h, w: w, kh: kh, kw: kw, stride: s, pads: pads, ho: ho, wo: wo)
+        return s * s * rows * length + kw + ho * length
     }
 
     /// Writes one input row into its `stride` column phases of a zero-padded layout: phase b
