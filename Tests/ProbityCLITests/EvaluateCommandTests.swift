@@ -116,6 +116,24 @@ final class EvaluateCommandTests: XCTestCase {
         let bad = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", plain, "--attributions", attr, "--metric", "pointing_game", "--out", dir + "/bad"])
         XCTAssertEqual(bad.status, 2)
         XCTAssert(bad.stderr.contains("plain.h5") && bad.stderr.contains("pointing_game need ground truth"), bad.stderr)
+        // Boxes only: each shape's tight box holds its mask, so relevance mass can only grow.
+        let boxed = dir + "/boxed.h5"
+        try FileManager.default.copyItem(atPath: plain, toPath: boxed)
+        let pyb = try CLI.python("""
+        import h5py, sys
+        src = h5py.File(sys.argv[1], 'r'); dst = h5py.File(sys.argv[2], 'a')
+        for k in ('boxes', 'box_sample', 'box_label'): src.copy(k, dst)
+        """, [data, boxed])
+        XCTAssertEqual(pyb.status, 0, pyb.stderr)
+        let r2 = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", boxed, "--attributions", attr,
+                              "--metric", "relevance_mass", "--out", dir + "/boxed_eval", "--quiet"])
+        XCTAssertEqual(r2.status, 0, r2.stderr)
+        let boxedSummary = try String(contentsOfFile: dir + "/boxed_eval/summary.csv", encoding: .utf8).split(separator: "\n").map { CLI.csvFields(String($0)) }
+        for e in ["saliency@abs=true", "gradcam@layer=auto"] {
+            let inBoxes = boxedSummary.first { $0[0] == e && $0[1] == "relevance_mass" }.flatMap { Double($0[3]) }!
+            XCTAssertGreaterThanOrEqual(inBoxes, mean(e, "relevance_mass")!, e)
+            XCTAssertLessThanOrEqual(inBoxes, 1)
+        }
     }
 
     /// The photos with Lite0, reduced for CI (one photo, fewer frames and steps): every metric
