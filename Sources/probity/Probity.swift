@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProbityExplainers
 import Foundation
 import ProbityCore
 
@@ -28,6 +29,13 @@ struct Probity: ParsableCommand {
 
 enum ProbityVersion {
     static let string = "0.1.0"
+}
+
+/// One line of an option listing (`probity explainers`, `probity metrics`): the option with
+/// its default, then its help from column 45 (or after two spaces when the default is longer).
+func optionLine(_ o: OptionSpec) -> String {
+    let head = "    --option \(o.name)=\(o.defaultValue)"
+    return (head.count < 44 ? head.padding(toLength: 44, withPad: " ", startingAt: 0) : head + "  ") + o.help
 }
 
 /// Prints progress lines on stderr (a bar when it is a terminal), nothing when quiet.

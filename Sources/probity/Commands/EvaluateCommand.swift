@@ -10,7 +10,7 @@ struct MetricsCommand: ParsableCommand {
     func run() throws {
         for t in MetricRegistry.all {
             print("\(t.name) (\(t.higherIsBetter ? "higher" : "lower") is better)\n    \(t.summary)")
-            for o in t.optionSpecs { print("    --option \(o.name)=\(o.defaultValue)".padding(toLength: 44, withPad: " ", startingAt: 0) + o.help) }
+            for o in t.optionSpecs { print(optionLine(o)) }
         }
     }
 }

@@ -19,7 +19,7 @@ struct ExplainersCommand: ParsableCommand {
         }
         for t in ExplainerRegistry.all {
             print("\(t.name)\n    \(t.summary)")
-            for o in t.optionSpecs { print("    --option \(o.name)=\(o.defaultValue)".padding(toLength: 44, withPad: " ", startingAt: 0) + o.help) }
+            for o in t.optionSpecs { print(optionLine(o)) }
         }
     }
 }
