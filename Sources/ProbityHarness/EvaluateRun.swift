@@ -55,43 +55,57 @@ public struct EvaluateRun {
         let total = ids.count * metrics.count
         var done = 0
         progress?(0, total)
-        for id in ids {
-            let flags = try cache.read("/done/\(id)", as: UInt8.self)
-            let targets = try cache.read("/targets/\(id)", as: Int64.self).map(Int.init)
-            let samples = flags.indices.filter { flags[$0] != 0 }
-            let explainer = needs.contains(.explainer) ? try rebuild(id, cache: cache) : nil
-            for metric in metrics {
-                let name = type(of: metric).name
-                var curves: [[Float]] = []
-                var start = 0
-                while start < samples.count {
-                    let part = Array(samples[start..<min(samples.count, start + batch)])
-                    let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
-                    let scored = try target?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
-                    let maps = Tensor(shape: [part.count, dataset.height, dataset.width],
-                                      storage: try part.flatMap { try cache.read("/attributions/\(id)", rows: $0..<($0 + 1), as: Float.self) })
-                    let regions = type(of: metric).needs.contains(.groundTruth) ? try zip(part, scored).map { try region(dataset, sample: $0, target: $1) } : nil
-                    let input = MetricInput(x: x, maps: maps, targets: scored, samples: part, seed: seed,
-                                            preprocessing: dataset.preprocessing, explainer: explainer, regions: regions)
-                    let result = try metric.evaluate(input, model: model)
-                    let variants = [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants
-                    for v in variants {
-                        for (j, s) in part.enumerated() {
-                            rows.append(Row(explainer: id, metric: name, variant: v.name, sample: s, label: dataset.labels[s], value: v.scores[j], status: v.status[j]))
+        // A failure part-way (a metric refusing its input) still writes the scores computed so far.
+        do {
+            for id in ids {
+                let flags = try cache.read("/done/\(id)", as: UInt8.self)
+                let targets = try cache.read("/targets/\(id)", as: Int64.self).map(Int.init)
+                let samples = flags.indices.filter { flags[$0] != 0 }
+                let explainer = needs.contains(.explainer) ? try rebuild(id, cache: cache) : nil
+                for metric in metrics {
+                    let name = type(of: metric).name
+                    var curves: [[Float]] = []
+                    var start = 0
+                    while start < samples.count {
+                        let part = Array(samples[start..<min(samples.count, start + batch)])
+                        let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
+                        let scored = try target?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
+                        let maps = Tensor(shape: [part.count, dataset.height, dataset.width],
+                                          storage: try part.flatMap { try cache.read("/attributions/\(id)", rows: $0..<($0 + 1), as: Float.self) })
+                        let regions = type(of: metric).needs.contains(.groundTruth) ? try zip(part, scored).map { try region(dataset, sample: $0, target: $1) } : nil
+                        let input = MetricInput(x: x, maps: maps, targets: scored, samples: part, seed: seed,
+                                                preprocessing: dataset.preprocessing, explainer: explainer, regions: regions)
+                        let result = try metric.evaluate(input, model: model)
+                        let variants = [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants
+                        for v in variants {
+                            for (j, s) in part.enumerated() {
+                                rows.append(Row(explainer: id, metric: name, variant: v.name, sample: s, label: dataset.labels[s], value: v.scores[j], status: v.status[j]))
+                            }
                         }
+                        curves += result.curves ?? []
+                        start += batch
                     }
-                    curves += result.curves ?? []
-                    start += batch
+                    if let width = curves.first?.count, !curves.isEmpty {
+                        try curvesFile.write("/curves/\(name)/\(id)", curves.flatMap { $0 }, shape: [curves.count, width])
+                        try curvesFile.write("/samples/\(name)/\(id)", samples.map(Int64.init), shape: [samples.count])
+                    }
+                    done += 1
+                    progress?(done, total)
                 }
-                if let width = curves.first?.count, !curves.isEmpty {
-                    try curvesFile.write("/curves/\(name)/\(id)", curves.flatMap { $0 }, shape: [curves.count, width])
-                    try curvesFile.write("/samples/\(name)/\(id)", samples.map(Int64.init), shape: [samples.count])
-                }
-                done += 1
-                progress?(done, total)
             }
+        } catch {
+            curvesFile.close()
+            try? writeTables(rows, ids: ids)
+            throw error
         }
         curvesFile.close()
+        try writeTables(rows, ids: ids)
+        return rows
+    }
+
+    /// Writes the CSVs for `rows`, grouped by explainer, metric, variant (in the metric's order) and sample.
+    func writeTables(_ rows: [Row], ids: [String]) throws {
+        var rows = rows
         // Rows grouped by explainer, metric, variant (the variant order as the metric gave it), sample.
         rows = ids.flatMap { id in metrics.flatMap { m in
             let mine = rows.filter { $0.explainer == id && $0.metric == type(of: m).name }
@@ -104,7 +118,6 @@ public struct EvaluateRun {
         try writeSummary(table)
         try writePairwise(table)
         try writeReliability(table)
-        return rows
     }
 
     /// The explainer that made entry `id`, rebuilt from its name and stored options.

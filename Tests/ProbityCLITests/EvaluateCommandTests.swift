@@ -116,6 +116,14 @@ final class EvaluateCommandTests: XCTestCase {
         let bad = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", plain, "--attributions", attr, "--metric", "pointing_game", "--out", dir + "/bad"])
         XCTAssertEqual(bad.status, 2)
         XCTAssert(bad.stderr.contains("plain.h5") && bad.stderr.contains("pointing_game need ground truth"), bad.stderr)
+        // A metric that refuses its input part-way (a twin of another shape): exit 2, naming the file, and the
+        // scores computed before it are written.
+        let partial = dir + "/partial"
+        let refused = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--attributions", attr, "--metric", "sparseness",
+                                   "--metric", "data_randomization", "--option", "shuffled_model=models/efficientnet_lite0.onnx", "--out", partial, "--quiet"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssert(refused.stderr.contains("efficientnet_lite0.onnx") && refused.stderr.contains("input shape"), refused.stderr)
+        XCTAssert(try String(contentsOfFile: partial + "/per_sample.csv", encoding: .utf8).contains(",sparseness,,0,"))
         // Boxes only: each shape's tight box holds its mask, so relevance mass can only grow.
         let boxed = dir + "/boxed.h5"
         try FileManager.default.copyItem(atPath: plain, toPath: boxed)

@@ -72,7 +72,7 @@ final class FaithfulnessTests: XCTestCase {
         // LeRF removes pixel 2 first.
         let l = try ROADLeRF(["percent": "25", "noise": "0", "score": "logit"]).evaluate(input, model: model)
         XCTAssertEqual(l.scores[0], logit(NoisyLinearImputation.impute(x, removed: [false, false, true, false], noise: 0, rng: &rng)), accuracy: 1e-5)
-        XCTAssertThrowsError(try ROADMoRF(["percent": "0,50"]).evaluate(input, model: model))
+        XCTAssertThrowsError(try ROADMoRF(["percent": "0,50"])) { XCTAssert("\($0)".contains("road_morf: percent")) }
     }
 
     func testFaithfulnessCorrelationIsOneForTheExactContributions() throws {

@@ -36,6 +36,10 @@ final class LocalizationTests: XCTestCase {
         // No ground truth: nan; constant map: constant.
         let empty = try PointingGame().evaluate(input([peak, [Float](repeating: 1, count: h * w)], [[Bool](repeating: false, count: h * w), far], h: h, w: w), model: model)
         XCTAssertEqual(empty.status, ["nan", "constant"])
+        XCTAssertThrowsError(try PointingGame(["tolerance": "near"])) { XCTAssert("\($0)".contains("pointing_game: tolerance")) }
+        XCTAssertThrowsError(try Deletion(["step": "0"])) { XCTAssert("\($0)".contains("deletion: step")) }
+        XCTAssertThrowsError(try MoRF(["patch": "-3"])) { XCTAssert("\($0)".contains("morf: patch")) }
+        XCTAssertThrowsError(try FaithfulnessCorrelation(["subset": "half"])) { XCTAssert("\($0)".contains("faithfulness_correlation: subset")) }
         XCTAssertThrowsError(try PointingGame().evaluate(MetricInput(x: Tensor(shape: [1, 1, h, w]), maps: Tensor(shape: [1, h, w]), targets: [0], preprocessing: .unit(channels: 1)), model: model)) {
             XCTAssert("\($0)".contains("needs ground truth"))
         }

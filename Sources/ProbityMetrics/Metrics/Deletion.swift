@@ -13,7 +13,7 @@ public struct Deletion: Metric {
     public static let higherIsBetter = false
     public static let optionSpecs = PixelCurve.specs(substrate: "zero")
     public let options: Options
-    public init(options: Options) throws { self.options = options }
+    public init(options: Options) throws { self.options = options; _ = try PixelCurve.step(options, width: 1) }   // bad values fail before any work
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
         try PixelCurve.evaluate(input, model: model, options: options, insertion: false, id: id)
     }

@@ -21,7 +21,12 @@ public struct FaithfulnessCorrelation: Metric {
         MetricRegistry.sign,
     ]
     public let options: Options
-    public init(options: Options) throws { self.options = options }
+    public init(options: Options) throws {
+        self.options = options
+        guard options.string("subset") == "auto" || (Int(options.string("subset")) ?? 0) > 0 else {
+            throw ProbityError.invalidArgument("\(Self.name): subset must be auto or a positive integer, got \(options.string("subset"))")
+        }
+    }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
         let plane = input.height * input.width

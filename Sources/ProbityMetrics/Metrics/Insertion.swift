@@ -12,7 +12,7 @@ public struct Insertion: Metric {
     public static let higherIsBetter = true
     public static let optionSpecs = PixelCurve.specs(substrate: "blur")
     public let options: Options
-    public init(options: Options) throws { self.options = options }
+    public init(options: Options) throws { self.options = options; _ = try PixelCurve.step(options, width: 1) }   // bad values fail before any work
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
         try PixelCurve.evaluate(input, model: model, options: options, insertion: true, id: id)
     }

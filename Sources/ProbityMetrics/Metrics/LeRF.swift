@@ -10,7 +10,7 @@ public struct LeRF: Metric {
     public static let higherIsBetter = false
     public static let optionSpecs = RegionPerturbation.specs
     public let options: Options
-    public init(options: Options) throws { self.options = options }
+    public init(options: Options) throws { self.options = options; _ = try RegionPerturbation.patch(options, width: 224) }   // bad values fail before any work
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
         try RegionPerturbation.evaluate(input, model: model, options: options, mostRelevantFirst: false, id: id)
     }

@@ -21,7 +21,7 @@ enum PixelCurve {
 
     static func step(_ options: Options, width: Int) throws -> Int {
         if options.string("step") == "auto" { return width }
-        guard let k = Int(options.string("step")), k > 0 else { throw ProbityError.invalidArgument("step must be auto or a positive integer, got \(options.string("step"))") }
+        guard let k = Int(options.string("step")), k > 0 else { throw ProbityError.invalidArgument("\(options.explainer): step must be auto or a positive integer, got \(options.string("step"))") }
         return k
     }
 

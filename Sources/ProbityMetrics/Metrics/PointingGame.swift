@@ -21,7 +21,12 @@ public struct PointingGame: Metric {
         MetricRegistry.sign,
     ]
     public let options: Options
-    public init(options: Options) throws { self.options = options }
+    public init(options: Options) throws {
+        self.options = options
+        guard options.string("tolerance") == "auto" || (Double(options.string("tolerance")) ?? -1) >= 0 else {
+            throw ProbityError.invalidArgument("\(Self.name): tolerance must be auto or a number ≥ 0, got \(options.string("tolerance"))")
+        }
+    }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
         let (h, w) = (input.height, input.width)

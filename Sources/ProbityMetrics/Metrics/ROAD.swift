@@ -20,7 +20,7 @@ enum ROAD {
     static func percentages(_ options: Options) throws -> [Double] {
         let parts = options.string("percent").split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 100 }) else {
-            throw ProbityError.invalidArgument("percent must be comma-separated numbers in (0, 100], got \(options.string("percent"))")
+            throw ProbityError.invalidArgument("\(options.explainer): percent must be comma-separated numbers in (0, 100], got \(options.string("percent"))")
         }
         return parts.map { $0! }
     }

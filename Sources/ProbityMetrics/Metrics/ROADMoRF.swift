@@ -9,7 +9,7 @@ public struct ROADMoRF: Metric {
     public static let higherIsBetter = false
     public static let optionSpecs = ROAD.specs
     public let options: Options
-    public init(options: Options) throws { self.options = options }
+    public init(options: Options) throws { self.options = options; _ = try ROAD.percentages(options) }   // bad values fail before any work
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
         try ROAD.evaluate(input, model: model, options: options, mostRelevantFirst: true, id: id)
     }

@@ -21,7 +21,7 @@ enum RegionPerturbation {
 
     static func patch(_ options: Options, width: Int) throws -> Int {
         if options.string("patch") == "auto" { return max(1, Int((9 * Double(width) / 224).rounded())) }
-        guard let p = Int(options.string("patch")), p > 0 else { throw ProbityError.invalidArgument("patch must be auto or a positive integer, got \(options.string("patch"))") }
+        guard let p = Int(options.string("patch")), p > 0 else { throw ProbityError.invalidArgument("\(options.explainer): patch must be auto or a positive integer, got \(options.string("patch"))") }
         return p
     }
 
