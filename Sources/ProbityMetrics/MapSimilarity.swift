@@ -24,8 +24,7 @@ public enum MapSimilarity: String, CaseIterable, Sendable {
         return m.map { top > 0 ? Double(abs($0)) / top : 0 }
     }
 
-    /// Per-measure variants of a comparison of original maps with changed ones, the main score
-    /// being `main`'s: variant names are `<prefix><measure>`.
+    /// Each measure's similarity of every original map to its changed map.
     static func compare(original: [[Float]], changed: [[Float]], height h: Int, width w: Int) -> [MapSimilarity: [Float]] {
         var out: [MapSimilarity: [Float]] = [:]
         for m in MapSimilarity.allCases { out[m] = zip(original, changed).map { m($0, $1, height: h, width: w) } }
