@@ -12,7 +12,8 @@ import ProbityONNX
 /// (`explainer,metric,variant,mean,ci_low,ci_high,n,rank,higher_is_better`; seeded bootstrap
 /// 95 % intervals over the samples with status ok, plus `per_class` and `mean_rank` rows),
 /// `pairwise.csv` (Wilcoxon + Holm), `reliability.csv` (Krippendorff's α, Spearman of
-/// rankings) and `curves.h5` (`/curves/<metric>/<explainer>` float32 [N, steps + 1]).
+/// rankings), `curves.h5` (`/curves/<metric>/<explainer>` float32 [N, steps + 1]) and
+/// `run.json` (versions, hashes, options, seed, timings, machine).
 /// Metrics that re-run the method get the explainer rebuilt from the cache's id and options;
 /// localization metrics get the dataset's masks, or else the boxes of the explained class.
 public struct EvaluateRun {
@@ -54,6 +55,8 @@ public struct EvaluateRun {
         var rows: [Row] = []
         let total = ids.count * metrics.count
         var done = 0
+        var timings: [(explainer: String, metric: String, seconds: Double, samples: Int)] = []
+        let runStarted = Date()
         progress?(0, total)
         // A failure part-way (a metric refusing its input) still writes the scores computed so far.
         do {
@@ -64,6 +67,7 @@ public struct EvaluateRun {
                 let explainer = needs.contains(.explainer) ? try rebuild(id, cache: cache) : nil
                 for metric in metrics {
                     let name = type(of: metric).name
+                    let started = Date()
                     var curves: [[Float]] = []
                     var start = 0
                     while start < samples.count {
@@ -89,6 +93,7 @@ public struct EvaluateRun {
                         try curvesFile.write("/curves/\(name)/\(id)", curves.flatMap { $0 }, shape: [curves.count, width])
                         try curvesFile.write("/samples/\(name)/\(id)", samples.map(Int64.init), shape: [samples.count])
                     }
+                    timings.append((id, metric.id, Date().timeIntervalSince(started), samples.count))
                     done += 1
                     progress?(done, total)
                 }
@@ -100,7 +105,30 @@ public struct EvaluateRun {
         }
         curvesFile.close()
         try writeTables(rows, ids: ids)
+        try writeRunRecord(ids: ids, timings: timings, seconds: Date().timeIntervalSince(runStarted))
         return rows
+    }
+
+    /// `run.json` (DESIGN.md): what was run on what, with which seed, how long each part took,
+    /// and on which machine — enough to reproduce the tables or tell why they differ.
+    func writeRunRecord(ids: [String], timings: [(explainer: String, metric: String, seconds: Double, samples: Int)], seconds: Double) throws {
+        let info = ProcessInfo.processInfo
+        let record: [String: Any] = [
+            "probity_version": AttributionCache.probityVersion,
+            "command": "evaluate",
+            "model": ["path": modelPath, "sha256": try FileHash.sha256(modelPath)],
+            "dataset": ["path": datasetPath, "sha256": try FileHash.sha256(datasetPath)],
+            "attributions": attributionsPath,
+            "explainers": ids,
+            "metrics": metrics.map(\.id),
+            "seed": seed,
+            "target": target.map(\.description) ?? "cache",
+            "seconds": seconds,
+            "timings": timings.map { ["explainer": $0.explainer, "metric": $0.metric, "seconds": $0.seconds, "samples": $0.samples] as [String: Any] },
+            "machine": ["cores": info.activeProcessorCount, "memory_bytes": info.physicalMemory, "os": info.operatingSystemVersionString],
+        ]
+        let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted])
+        try AtomicFile.write(data, to: out + "/run.json")
     }
 
     /// Writes the CSVs for `rows`, grouped by explainer, metric, variant (in the metric's order) and sample.

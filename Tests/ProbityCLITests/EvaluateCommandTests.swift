@@ -38,6 +38,15 @@ final class EvaluateCommandTests: XCTestCase {
         print(c.shape, bool((c[:, 0] > 0).all()), sorted(f['curves']))
         """, [out + "/curves.h5"])
         XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "(6, 17) True ['deletion', 'insertion']", check.stderr)
+        // run.json: hashes, options, seed and a timing per explainer and metric.
+        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/run.json"))) as! [String: Any]
+        XCTAssertEqual((run["model"] as! [String: Any])["sha256"] as? String, try CLI.python("""
+        import hashlib, sys
+        print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())
+        """, [CLI.repository.appendingPathComponent("models/shapes_cnn.onnx").path]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(run["metrics"] as? [String], ["deletion@score=probability,sign=signed,step=256,substrate=zero", "insertion@score=probability,sign=signed,step=256,substrate=blur"])
+        XCTAssertEqual((run["timings"] as? [Any])?.count, 4)
+        XCTAssertEqual(run["seed"] as? Int, 0)
         // Same inputs, same seed: byte-identical CSVs.
         let again = dir + "/eval2"
         XCTAssertEqual(try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--attributions", attr,

@@ -16,7 +16,7 @@ struct MetricsCommand: ParsableCommand {
 }
 
 struct EvaluateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Score the maps of an attribution cache with metrics; writes per_sample.csv, summary.csv, pairwise.csv, reliability.csv and curves.h5.")
+    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Score the maps of an attribution cache with metrics; writes per_sample.csv, summary.csv, pairwise.csv, reliability.csv, curves.h5 and run.json.")
     @Option(help: "ONNX model.") var model: String
     @Option(help: "Dataset (HDF5).") var dataset: String
     @Option(help: "Attribution cache written by `probity explain`.") var attributions: String
@@ -55,7 +55,7 @@ struct EvaluateCommand: ParsableCommand {
         run.seed = seed
         run.target = target == "cache" ? nil : try TargetRule(target)
         let rows = try run.run(progress: Progress(quiet: quiet, label: "evaluate").update)
-        print("\(rows.count) scores → \(out)/per_sample.csv, summary.csv, pairwise.csv, reliability.csv, curves.h5")
+        print("\(rows.count) scores → \(out)/per_sample.csv, summary.csv, pairwise.csv, reliability.csv, curves.h5, run.json")
         // The main rows (per-layer and per-measure variants are in the file).
         let summary = (try? String(contentsOfFile: out + "/summary.csv", encoding: .utf8)) ?? ""
         for line in summary.split(separator: "\n") {
