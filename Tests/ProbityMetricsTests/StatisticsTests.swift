@@ -39,7 +39,7 @@ final class StatisticsTests: XCTestCase {
             let expected = doubles(c["hog"])
             let got = HOG.features(doubles(c["image"]), height: h, width: w)
             XCTAssertEqual(got.count, expected.count)
-            // scikit-image's compiled cell routine rounds in single precision somewhere: 3e-8 apart.
+            // 3e-8 apart: the residual comes from scikit-image's compiled cell routine.
             XCTAssertLessThan(zip(got, expected).map { abs($0 - $1) }.max()!, 1e-7)
         }
     }

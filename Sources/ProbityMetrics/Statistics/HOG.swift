@@ -5,8 +5,9 @@ import Foundation
 /// columns), 9 unsigned orientation bins of 20° with hard assignment, 8 × 8-pixel cells
 /// (magnitude sums divided by the cell area), 3 × 3-cell blocks normalized by L2-Hys
 /// (clip at 0.2, ε = 1e-5), flattened block by block. The sanity-check paper compares maps by
-/// the correlation of their HOG features. Features agree with scikit-image 0.26 to 3e-8 (its
-/// compiled cell routine rounds somewhere in single precision; the test allows 1e-7).
+/// the correlation of their HOG features. Features agree with scikit-image 0.26 to 3e-8 (the
+/// residual comes from its compiled cell routine, whose exact arithmetic is not reproduced;
+/// the test allows 1e-7).
 public enum HOG {
     public static func features(_ image: [Double], height h: Int, width w: Int,
                                 orientations: Int = 9, cell: Int = 8, block: Int = 3) -> [Double] {
