@@ -53,60 +53,75 @@ public struct EvaluateRun {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let curvesFile = try HDF5File(path: out + "/curves.h5", mode: .truncate)
         var rows: [Row] = []
-        let total = ids.count * metrics.count
+        // Per metric of the explainer at hand: its rows by variant (in the metric's order), curves, seconds.
+        var pending: [Pending] = []
+        let flags = try ids.map { try cache.read("/done/\($0)", as: UInt8.self) }
+        let total = zip(ids, flags).reduce(0) { $0 + ($1.1.filter { $0 != 0 }.count + batch - 1) / batch } * metrics.count
         var done = 0
         var timings: [(explainer: String, metric: String, seconds: Double, samples: Int)] = []
         let runStarted = Date()
         progress?(0, total)
         // A failure part-way (a metric refusing its input) still writes the scores computed so far.
         do {
-            for id in ids {
-                let flags = try cache.read("/done/\(id)", as: UInt8.self)
+            for (id, flags) in zip(ids, flags) {
                 let targets = try cache.read("/targets/\(id)", as: Int64.self).map(Int.init)
                 let samples = flags.indices.filter { flags[$0] != 0 }
                 let explainer = needs.contains(.explainer) ? try rebuild(id, cache: cache) : nil
-                for metric in metrics {
-                    let name = type(of: metric).name
-                    let started = Date()
-                    var curves: [[Float]] = []
-                    var start = 0
-                    while start < samples.count {
-                        let part = Array(samples[start..<min(samples.count, start + batch)])
-                        let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
-                        let scored = try target?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
-                        let maps = Tensor(shape: [part.count, dataset.height, dataset.width],
-                                          storage: try part.flatMap { try cache.read("/attributions/\(id)", rows: $0..<($0 + 1), as: Float.self) })
-                        let regions = type(of: metric).needs.contains(.groundTruth) ? try zip(part, scored).map { try region(dataset, sample: $0, target: $1) } : nil
-                        let input = MetricInput(x: x, maps: maps, targets: scored, samples: part, seed: seed,
-                                                preprocessing: dataset.preprocessing, explainer: explainer, regions: regions)
+                pending = metrics.map { _ in Pending() }
+                var start = 0
+                // Each batch is read once (images, maps, targets, ground truth) and given to every metric.
+                while start < samples.count {
+                    let part = Array(samples[start..<min(samples.count, start + batch)])
+                    let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
+                    let scored = try target?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
+                    let maps = Tensor(shape: [part.count, dataset.height, dataset.width],
+                                      storage: try part.flatMap { try cache.read("/attributions/\(id)", rows: $0..<($0 + 1), as: Float.self) })
+                    let regions = needs.contains(.groundTruth) ? try zip(part, scored).map { try region(dataset, sample: $0, target: $1) } : nil
+                    for (k, metric) in metrics.enumerated() {
+                        let started = Date()
+                        let input = MetricInput(x: x, maps: maps, targets: scored, samples: part, seed: seed, preprocessing: dataset.preprocessing,
+                                                explainer: explainer, regions: type(of: metric).needs.contains(.groundTruth) ? regions : nil)
                         let result = try metric.evaluate(input, model: model)
-                        let variants = [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants
-                        for v in variants {
-                            for (j, s) in part.enumerated() {
-                                rows.append(Row(explainer: id, metric: name, variant: v.name, sample: s, label: dataset.labels[s], value: v.scores[j], status: v.status[j]))
+                        for v in [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants {
+                            let new = part.enumerated().map { j, s in
+                                Row(explainer: id, metric: type(of: metric).name, variant: v.name, sample: s, label: dataset.labels[s], value: v.scores[j], status: v.status[j])
                             }
+                            if let i = pending[k].rows.firstIndex(where: { $0.variant == v.name }) { pending[k].rows[i].rows += new } else { pending[k].rows.append((v.name, new)) }
                         }
-                        curves += result.curves ?? []
-                        start += batch
+                        pending[k].curves += result.curves ?? []
+                        pending[k].seconds += Date().timeIntervalSince(started)
+                        done += 1
+                        progress?(done, total)
                     }
-                    if let width = curves.first?.count, !curves.isEmpty {
-                        try curvesFile.write("/curves/\(name)/\(id)", curves.flatMap { $0 }, shape: [curves.count, width])
+                    start += batch
+                }
+                for (metric, p) in zip(metrics, pending) {
+                    let name = type(of: metric).name
+                    if let width = p.curves.first?.count {
+                        try curvesFile.write("/curves/\(name)/\(id)", p.curves.flatMap { $0 }, shape: [p.curves.count, width])
                         try curvesFile.write("/samples/\(name)/\(id)", samples.map(Int64.init), shape: [samples.count])
                     }
-                    timings.append((id, metric.id, Date().timeIntervalSince(started), samples.count))
-                    done += 1
-                    progress?(done, total)
+                    timings.append((id, metric.id, p.seconds, samples.count))
+                    rows += p.rows.flatMap(\.rows)
                 }
+                pending = []
             }
         } catch {
             curvesFile.close()
-            try? writeTables(rows, ids: ids)
+            try? writeTables(rows + pending.flatMap { $0.rows.flatMap(\.rows) })
             throw error
         }
         curvesFile.close()
-        try writeTables(rows, ids: ids)
+        try writeTables(rows)
         try writeRunRecord(ids: ids, timings: timings, seconds: Date().timeIntervalSince(runStarted))
         return rows
+    }
+
+    /// One metric's results for the explainer being scored, until they are complete.
+    struct Pending {
+        var rows: [(variant: String, rows: [Row])] = []
+        var curves: [[Float]] = []
+        var seconds = 0.0
     }
 
     /// `run.json` (DESIGN.md): what was run on what, with which seed, how long each part took,
@@ -131,16 +146,8 @@ public struct EvaluateRun {
         try AtomicFile.write(data, to: out + "/run.json")
     }
 
-    /// Writes the CSVs for `rows`, grouped by explainer, metric, variant (in the metric's order) and sample.
-    func writeTables(_ rows: [Row], ids: [String]) throws {
-        var rows = rows
-        // Rows grouped by explainer, metric, variant (the variant order as the metric gave it), sample.
-        rows = ids.flatMap { id in metrics.flatMap { m in
-            let mine = rows.filter { $0.explainer == id && $0.metric == type(of: m).name }
-            var order: [String] = []
-            for r in mine where !order.contains(r.variant) { order.append(r.variant) }
-            return order.flatMap { v in mine.filter { $0.variant == v } }
-        } }
+    /// Writes the CSVs for `rows` (grouped by explainer, metric, variant and sample).
+    func writeTables(_ rows: [Row]) throws {
         try writePerSample(rows)
         let table = ScoreTable(rows: rows, higherIsBetter: Dictionary(metrics.map { (type(of: $0).name, type(of: $0).higherIsBetter) }, uniquingKeysWith: { a, _ in a }))
         try writeSummary(table)

@@ -45,15 +45,40 @@ public struct MetricInput: Sendable {
         try explainer.explain(ExplainBatch(x: x, targets: targets, samples: samples, seed: seed, preprocessing: preprocessing), model: model).maps
     }
 
-    /// Map i after the `sign` option: `signed` as is, `abs` magnitudes, `positive` negatives set to 0.
+    /// Map i after the `sign` option.
     public func map(_ i: Int, sign: String) -> [Float] {
         let plane = maps.shape[1] * maps.shape[2]
-        let m = maps.storage[(i * plane)..<((i + 1) * plane)]
+        return MetricInput.apply(sign: sign, maps.storage[(i * plane)..<((i + 1) * plane)])
+    }
+
+    /// Values after the `sign` option: `signed` as is, `abs` magnitudes, `positive` negatives set to 0.
+    static func apply(sign: String, _ values: ArraySlice<Float>) -> [Float] {
         switch sign {
-        case "abs": return m.map(abs)
-        case "positive": return m.map { max($0, 0) }
-        default: return Array(m)
+        case "abs": return values.map(abs)
+        case "positive": return values.map { max($0, 0) }
+        default: return Array(values)
         }
+    }
+
+    /// One score and curve per sample from its map (after `sign`) and index, each with its
+    /// status: the loop every per-sample metric shares.
+    func perSampleCurves(sign: String, _ score: (Int, [Float]) throws -> (score: Float, curve: [Float])) rethrows -> MetricOutput {
+        var scores: [Float] = [], curves: [[Float]] = [], status: [String] = []
+        for s in 0..<count {
+            let map = self.map(s, sign: sign)
+            let (v, curve) = try score(s, map)
+            scores.append(v)
+            curves.append(curve)
+            status.append(MetricOutput.status(score: v, map: map))
+        }
+        return MetricOutput(scores: scores, curves: curves, status: status)
+    }
+
+    /// One score per sample, as `perSampleCurves` without curves.
+    func perSample(sign: String, _ score: (Int, [Float]) throws -> Float) rethrows -> MetricOutput {
+        var out = try perSampleCurves(sign: sign) { (try score($0, $1), []) }
+        out.curves = nil
+        return out
     }
 }
 
@@ -73,6 +98,13 @@ public struct MetricOutput: Sendable {
 
     public init(scores: [Float], curves: [[Float]]? = nil, status: [String], variants: [Variant] = []) {
         self.scores = scores; self.curves = curves; self.status = status; self.variants = variants
+    }
+
+    /// `ok`, `nan` or `constant` for a score and the map it came from.
+    static func status(score: Float, map: [Float]) -> String {
+        if !score.isFinite { return "nan" }
+        if let first = map.first, map.allSatisfy({ $0 == first }) { return "constant" }
+        return "ok"
     }
 }
 
@@ -106,26 +138,6 @@ extension Metric {
     public var id: String { options.id }
     public init(_ given: [String: String] = [:]) throws {
         try self.init(options: Options(explainer: Self.name, specs: Self.optionSpecs, given: given))
-    }
-
-    /// One score per sample from its map (after `sign`) and index, with its status: the shape of
-    /// every metric that reads only the map (and the ground truth).
-    func perSample(_ input: MetricInput, sign: String, _ score: (Int, [Float]) throws -> Float) rethrows -> MetricOutput {
-        var scores: [Float] = [], status: [String] = []
-        for s in 0..<input.count {
-            let map = input.map(s, sign: sign)
-            let v = try score(s, map)
-            scores.append(v)
-            status.append(Self.status(score: v, map: map))
-        }
-        return MetricOutput(scores: scores, status: status)
-    }
-
-    /// `ok`, `nan` or `constant` for a score and the map it came from.
-    static func status(score: Float, map: [Float]) -> String {
-        if !score.isFinite { return "nan" }
-        if let first = map.first, map.allSatisfy({ $0 == first }) { return "constant" }
-        return "ok"
     }
 }
 

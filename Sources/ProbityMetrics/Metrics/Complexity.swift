@@ -23,6 +23,6 @@ public struct Complexity: Metric {
     }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        perSample(input, sign: options.string("sign")) { _, map in Float(Complexity.entropy(map)) }
+        input.perSample(sign: options.string("sign")) { _, map in Float(Complexity.entropy(map)) }
     }
 }

@@ -36,11 +36,9 @@ public struct FaithfulnessCorrelation: Metric {
             size = k
         }
         let runs = options.int("runs"), kind = options.string("score")
-        var scores: [Float] = [], status: [String] = []
-        for s in 0..<input.count {
+        return try input.perSample(sign: options.string("sign")) { s, map in
             let x = input.x.item(s)
             let c = x.shape[1]
-            let map = input.map(s, sign: options.string("sign"))
             let substrate = try Perturbation.substrate(options.string("substrate"), input, sample: s, id: id)
             var rng = RNG(seed: input.seed, stream: [.name(id), .name("subsets"), .number(input.samples[s])])
             var sums: [Double] = []
@@ -49,11 +47,8 @@ public struct FaithfulnessCorrelation: Metric {
                 sums.append(subset.reduce(0.0) { $0 + Double(map[$1]) })
                 for p in subset { for ch in 0..<c { copy[copy.startIndex + ch * plane + p] = substrate.storage[ch * plane + p] } }
             }
-            let r = Float(Correlation.pearson(sums, drops))
-            scores.append(r)
-            status.append(Self.status(score: r, map: map))
+            return Float(Correlation.pearson(sums, drops))
         }
-        return MetricOutput(scores: scores, status: status)
     }
 
     /// k distinct indices of 0..<n (partial Fisher–Yates).

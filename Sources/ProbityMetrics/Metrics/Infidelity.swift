@@ -27,11 +27,9 @@ public struct Infidelity: Metric {
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
         let plane = input.height * input.width
         let n = options.int("perturbations"), kind = options.string("score"), sigma = options.float("sigma")
-        var scores: [Float] = [], status: [String] = []
-        for s in 0..<input.count {
+        return try input.perSample(sign: options.string("sign")) { s, map in
             let x = input.x.item(s)
             let c = x.shape[1]
-            let map = input.map(s, sign: options.string("sign"))
             var rng = RNG(seed: input.seed, stream: [.name(id), .number(input.samples[s])])
             var predicted: [Double] = []
             let actual = try Perturbation.drops(of: x, count: n, target: input.targets[s], kind: kind, model: model) { _, copy in
@@ -53,10 +51,7 @@ public struct Infidelity: Metric {
                 let pp = predicted.reduce(0) { $0 + $1 * $1 }
                 beta = pp > 0 ? zip(predicted, actual).reduce(0) { $0 + $1.0 * $1.1 } / pp : 0
             }
-            let infd = Float(zip(predicted, actual).reduce(0) { $0 + (beta * $1.0 - $1.1) * (beta * $1.0 - $1.1) } / Double(n))
-            scores.append(infd)
-            status.append(Self.status(score: infd, map: map))
+            return Float(zip(predicted, actual).reduce(0) { $0 + (beta * $1.0 - $1.1) * (beta * $1.0 - $1.1) } / Double(n))
         }
-        return MetricOutput(scores: scores, status: status)
     }
 }

@@ -25,6 +25,6 @@ public struct MaskROCAUC: Metric {
     }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        try perSample(input, sign: options.string("sign")) { s, map in Float(Self.auc(scores: map, positive: try input.region(s, Self.name))) }
+        try input.perSample(sign: options.string("sign")) { s, map in Float(Self.auc(scores: map, positive: try input.region(s, Self.name))) }
     }
 }

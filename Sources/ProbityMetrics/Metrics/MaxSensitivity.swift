@@ -40,9 +40,7 @@ public struct MaxSensitivity: Metric {
             }
             let raw = try input.explain(explainer, x: batch, targets: .init(repeating: input.targets[s], count: n + 1),
                                          samples: .init(repeating: input.samples[s], count: n + 1), model: model)
-            let sign = options.string("sign")
-            let read = { (v: Float) -> Float in sign == "abs" ? abs(v) : sign == "positive" ? max(v, 0) : v }
-            let maps = Tensor(shape: raw.shape, storage: raw.storage.map(read))
+            let maps = Tensor(shape: raw.shape, storage: MetricInput.apply(sign: options.string("sign"), raw.storage[...]))
             let original = Array(maps.storage[0..<plane])
             let norm = original.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
             var worst = 0.0
@@ -53,7 +51,7 @@ public struct MaxSensitivity: Metric {
             }
             let score = Float(norm > 0 ? worst : .nan)
             scores.append(score)
-            status.append(Self.status(score: score, map: original))
+            status.append(MetricOutput.status(score: score, map: original))
         }
         return MetricOutput(scores: scores, status: status)
     }

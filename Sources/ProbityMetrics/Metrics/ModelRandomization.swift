@@ -64,7 +64,7 @@ public struct ModelRandomization: Metric {
                 summaries[m] = last
             } else {
                 let scores = (0..<input.count).map { s in perStep.reduce(Float(0)) { $0 + $1[m]!.scores[s] } / Float(perStep.count) }
-                summaries[m] = MetricOutput.Variant(name: m.rawValue, scores: scores, status: zip(scores, original).map { Self.status(score: $0, map: $1) })
+                summaries[m] = MetricOutput.Variant(name: m.rawValue, scores: scores, status: zip(scores, original).map { MetricOutput.status(score: $0, map: $1) })
             }
         }
         return SanityCheck.output(summaries, main: .spearmanAbs, more: more)

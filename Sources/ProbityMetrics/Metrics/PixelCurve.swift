@@ -31,21 +31,15 @@ enum PixelCurve {
     static func evaluate(_ input: MetricInput, model: Model, options: Options, insertion: Bool, id: String) throws -> MetricOutput {
         let plane = input.height * input.width
         let k = try step(options, width: input.width)
-        var scores: [Float] = [], curves: [[Float]] = [], status: [String] = []
-        for s in 0..<input.count {
+        return try input.perSampleCurves(sign: options.string("sign")) { s, map in
             let x = input.x.item(s)
             let substrate = try Perturbation.substrate(options.string("substrate"), input, sample: s, id: id)
-            let map = input.map(s, sign: options.string("sign"))
             let ranked = order(map)
             let groups = stride(from: 0, to: plane, by: k).map { Array(ranked[$0..<min(plane, $0 + k)]) }
             // Frame 0: nothing moved. Deletion starts from the image, insertion from the substrate.
             let curve = try Perturbation.curve(start: insertion ? substrate : x, source: insertion ? x : substrate, groups: groups,
                                                model: model, target: input.targets[s], score: options.string("score"))
-            let auc = (curve.reduce(0, +) - curve.first! / 2 - curve.last! / 2) / Float(groups.count)
-            scores.append(auc)
-            curves.append(curve)
-            status.append(Deletion.status(score: auc, map: map))
+            return ((curve.reduce(0, +) - curve.first! / 2 - curve.last! / 2) / Float(groups.count), curve)
         }
-        return MetricOutput(scores: scores, curves: curves, status: status)
     }
 }

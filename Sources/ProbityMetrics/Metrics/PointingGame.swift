@@ -52,11 +52,11 @@ public struct PointingGame: Metric {
                 }
             }
             hits.append(hit ? 1 : 0)
-            status.append(Self.status(score: hits.last!, map: map))
+            status.append(MetricOutput.status(score: hits.last!, map: map))
             var inside = 0.0, total = 0.0
             for p in 0..<map.count where map[p] > 0 { total += Double(map[p]); if region[p] { inside += Double(map[p]) } }
             energy.append(total > 0 ? Float(inside / total) : .nan)
-            energyStatus.append(Self.status(score: energy.last!, map: map))
+            energyStatus.append(MetricOutput.status(score: energy.last!, map: map))
         }
         return MetricOutput(scores: hits, status: status, variants: [.init(name: "energy", scores: energy, status: energyStatus)])
     }

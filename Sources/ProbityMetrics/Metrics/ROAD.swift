@@ -28,10 +28,8 @@ enum ROAD {
     static func evaluate(_ input: MetricInput, model: Model, options: Options, mostRelevantFirst: Bool, id: String) throws -> MetricOutput {
         let fractions = try percentages(options)
         let plane = input.height * input.width
-        var scores: [Float] = [], curves: [[Float]] = [], status: [String] = []
-        for s in 0..<input.count {
+        return try input.perSampleCurves(sign: options.string("sign")) { s, map in
             let x = input.x.item(s)
-            let map = input.map(s, sign: options.string("sign"))
             let order = mostRelevantFirst ? Perturbation.descending(map) : Perturbation.ascending(map)
             var rng = RNG(seed: input.seed, stream: [.name(id), .number(input.samples[s])])
             var frames = [x]
@@ -42,11 +40,7 @@ enum ROAD {
             }
             let logits = try model.logits(Tensor.concatenate(batch: frames))
             let curve = (0..<frames.count).map { Perturbation.score(logits, row: $0, target: input.targets[s], kind: options.string("score")) }
-            let score = curve.dropFirst().reduce(0, +) / Float(fractions.count)
-            scores.append(score)
-            curves.append(curve)
-            status.append(Deletion.status(score: score, map: map))
+            return (curve.dropFirst().reduce(0, +) / Float(fractions.count), curve)
         }
-        return MetricOutput(scores: scores, curves: curves, status: status)
     }
 }

@@ -41,19 +41,13 @@ enum RegionPerturbation {
     static func evaluate(_ input: MetricInput, model: Model, options: Options, mostRelevantFirst: Bool, id: String) throws -> MetricOutput {
         let regions = patches(height: input.height, width: input.width, side: try patch(options, width: input.width))
         let steps = min(options.int("steps"), regions.count)
-        var scores: [Float] = [], curves: [[Float]] = [], status: [String] = []
-        for s in 0..<input.count {
-            let map = input.map(s, sign: options.string("sign"))
+        return try input.perSampleCurves(sign: options.string("sign")) { s, map in
             let sums = regions.map { $0.reduce(Float(0)) { $0 + map[$1] } }
             let order = mostRelevantFirst ? Perturbation.descending(sums) : Perturbation.ascending(sums)
             let substrate = try Perturbation.substrate(options.string("substrate"), input, sample: s, id: id)
             let curve = try Perturbation.curve(start: input.x.item(s), source: substrate, groups: order.prefix(steps).map { regions[$0] },
                                                model: model, target: input.targets[s], score: options.string("score"))
-            let aopc = curve.reduce(0) { $0 + (curve[0] - $1) } / Float(curve.count)
-            scores.append(aopc)
-            curves.append(curve)
-            status.append(Deletion.status(score: aopc, map: map))
+            return (curve.reduce(0) { $0 + (curve[0] - $1) } / Float(curve.count), curve)
         }
-        return MetricOutput(scores: scores, curves: curves, status: status)
     }
 }

@@ -17,7 +17,7 @@ public struct RelevanceMass: Metric {
     public init(options: Options) throws { self.options = options }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        try perSample(input, sign: options.string("sign")) { s, map in
+        try input.perSample(sign: options.string("sign")) { s, map in
             let region = try input.region(s, Self.name)
             var inside = 0.0, total = 0.0
             for p in map.indices { total += Double(map[p]); if region[p] { inside += Double(map[p]) } }

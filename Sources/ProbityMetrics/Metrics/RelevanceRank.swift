@@ -16,7 +16,7 @@ public struct RelevanceRank: Metric {
     public init(options: Options) throws { self.options = options }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        try perSample(input, sign: options.string("sign")) { s, map in
+        try input.perSample(sign: options.string("sign")) { s, map in
             let region = try input.region(s, Self.name)
             let k = region.lazy.filter { $0 }.count
             return k > 0 ? Float(Perturbation.descending(map).prefix(k).lazy.filter { region[$0] }.count) / Float(k) : .nan

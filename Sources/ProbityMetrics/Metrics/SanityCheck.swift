@@ -14,7 +14,7 @@ enum SanityCheck {
         var out: [MapSimilarity: MetricOutput.Variant] = [:]
         for (measure, scores) in MapSimilarity.compare(original: original, changed: changed, height: h, width: w) {
             out[measure] = MetricOutput.Variant(name: prefix + measure.rawValue, scores: scores,
-                                                status: zip(scores, original).map { ModelRandomization.status(score: $0, map: $1) })
+                                                status: zip(scores, original).map { MetricOutput.status(score: $0, map: $1) })
         }
         return out
     }

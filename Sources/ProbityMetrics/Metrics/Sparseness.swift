@@ -24,6 +24,6 @@ public struct Sparseness: Metric {
     }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
-        perSample(input, sign: options.string("sign")) { _, map in Float(Sparseness.gini(map)) }
+        input.perSample(sign: options.string("sign")) { _, map in Float(Sparseness.gini(map)) }
     }
 }
