@@ -36,7 +36,7 @@ public struct EvaluateRun {
 
     public typealias Row = ScoreRow
 
-    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> [Row] {
+    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Outcome {
         let model = try ONNXModel(path: modelPath)
         let dataset = try Dataset(path: datasetPath)
         let cache = try HDF5File(path: attributionsPath)
@@ -108,14 +108,17 @@ public struct EvaluateRun {
             }
         } catch {
             curvesFile.close()
-            try? writeTables(rows + pending.flatMap { $0.rows.flatMap(\.rows) })
+            _ = try? writeTables(rows + pending.flatMap { $0.rows.flatMap(\.rows) })
             throw error
         }
         curvesFile.close()
-        try writeTables(rows)
+        let summary = try writeTables(rows)
         try writeRunRecord(ids: ids, timings: timings, seconds: Date().timeIntervalSince(runStarted))
-        return rows
+        return Outcome(rows: rows, summary: summary)
     }
+
+    /// What a run scored: every per-sample row and the summary rows, as the files hold them.
+    public struct Outcome { public var rows: [Row]; public var summary: [Summary.Row] }
 
     /// One metric's results for the explainer being scored, until they are complete.
     struct Pending {
@@ -147,12 +150,13 @@ public struct EvaluateRun {
     }
 
     /// Writes the CSVs for `rows` (grouped by explainer, metric, variant and sample).
-    func writeTables(_ rows: [Row]) throws {
+    func writeTables(_ rows: [Row]) throws -> [Summary.Row] {
         try writePerSample(rows)
         let table = ScoreTable(rows: rows, higherIsBetter: Dictionary(metrics.map { (type(of: $0).name, type(of: $0).higherIsBetter) }, uniquingKeysWith: { a, _ in a }))
-        try writeSummary(table)
+        let summary = try writeSummary(table)
         try writePairwise(table)
         try writeReliability(table)
+        return summary
     }
 
     /// The explainer that made entry `id`, rebuilt from its name and stored options.
@@ -191,8 +195,11 @@ public struct EvaluateRun {
 
     static func number(_ v: Double) -> String { v.isFinite ? String(v) : "nan" }
 
+    /// One CSV line of `fields` (quoted where needed), without the newline.
+    public static func csvLine(_ fields: [String]) -> String { fields.map(csvField).joined(separator: ",") }
+
     func writeCSV(_ header: String, _ lines: [[String]], to name: String) throws {
-        let text = header + "\n" + lines.map { $0.map(EvaluateRun.csvField).joined(separator: ",") + "\n" }.joined()
+        let text = header + "\n" + lines.map { EvaluateRun.csvLine($0) + "\n" }.joined()
         try AtomicFile.write(Data(text.utf8), to: out + "/" + name)
     }
 
@@ -202,12 +209,19 @@ public struct EvaluateRun {
         }, to: "per_sample.csv")
     }
 
-    func writeSummary(_ table: ScoreTable) throws {
+    public static let summaryHeader = "explainer,metric,variant,mean,ci_low,ci_high,n,rank,higher_is_better"
+
+    /// The fields of a `summary.csv` line.
+    public static func summaryFields(_ r: Summary.Row) -> [String] {
+        [r.explainer, r.metric, r.variant, number(r.mean), number(r.low), number(r.high), String(r.n), r.rank.map(String.init) ?? "", String(r.higherIsBetter)]
+    }
+
+    /// Writes `summary.csv`; returns its rows.
+    func writeSummary(_ table: ScoreTable) throws -> [Summary.Row] {
         let perClass = Set(metrics.filter { type(of: $0).perClass }.map { type(of: $0).name })
-        try writeCSV("explainer,metric,variant,mean,ci_low,ci_high,n,rank,higher_is_better", Summary.rows(table, perClass: perClass, seed: seed).map {
-            [$0.explainer, $0.metric, $0.variant, EvaluateRun.number($0.mean), EvaluateRun.number($0.low), EvaluateRun.number($0.high), String($0.n),
-             $0.rank.map(String.init) ?? "", String($0.higherIsBetter)]
-        }, to: "summary.csv")
+        let rows = Summary.rows(table, perClass: perClass, seed: seed)
+        try writeCSV(EvaluateRun.summaryHeader, rows.map(EvaluateRun.summaryFields), to: "summary.csv")
+        return rows
     }
 
     func writePairwise(_ table: ScoreTable) throws {

@@ -54,29 +54,10 @@ struct EvaluateCommand: ParsableCommand {
         run.explainers = explainer
         run.seed = seed
         run.target = target == "cache" ? nil : try TargetRule(target)
-        let rows = try run.run(progress: Progress(quiet: quiet, label: "evaluate").update)
-        print("\(rows.count) scores → \(out)/per_sample.csv, summary.csv, pairwise.csv, reliability.csv, curves.h5, run.json")
+        let outcome = try run.run(progress: Progress(quiet: quiet, label: "evaluate").update)
+        print("\(outcome.rows.count) scores → \(out)/per_sample.csv, summary.csv, pairwise.csv, reliability.csv, curves.h5, run.json")
         // The main rows (per-layer and per-measure variants are in the file).
-        let summary = (try? String(contentsOfFile: out + "/summary.csv", encoding: .utf8)) ?? ""
-        for line in summary.split(separator: "\n") {
-            let fields = EvaluateCommand.csvFields(String(line))
-            if fields.count > 2 && (fields[2].isEmpty || fields[2] == "per_class" || fields[2] == "variant") { print(line) }
-        }
-    }
-
-    /// The fields of one CSV line (RFC 4180 quoting).
-    static func csvFields(_ line: String) -> [String] {
-        var fields: [String] = [], field = "", quoted = false
-        var chars = line.makeIterator()
-        while let c = chars.next() {
-            if quoted {
-                if c == "\"" { quoted = false } else { field.append(c) }
-            } else if c == "\"" {
-                if !field.isEmpty { field.append(c) }   // an escaped quote ("") re-enters quoting
-                quoted = true
-            } else if c == "," { fields.append(field); field = "" } else { field.append(c) }
-        }
-        fields.append(field)
-        return fields
+        print(EvaluateRun.summaryHeader)
+        for r in outcome.summary where r.variant.isEmpty || r.variant == "per_class" { print(EvaluateRun.csvLine(EvaluateRun.summaryFields(r))) }
     }
 }
