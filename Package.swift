@@ -12,19 +12,21 @@ let package = Package(
         .library(name: "ProbityONNX", targets: ["ProbityONNX"]),
         .library(name: "ProbityExplainers", targets: ["ProbityExplainers"]),
         .library(name: "ProbityMetrics", targets: ["ProbityMetrics"]),
+        .library(name: "ProbityReports", targets: ["ProbityReports"]),
         .library(name: "ProbityHarness", targets: ["ProbityHarness"]),
         .executable(name: "probity", targets: ["probity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),   // SHA-256 of model and dataset files
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),             // suite and gate policy files
     ],
     targets: [
         // C libraries from Debian packages, wrapped by module maps and header-only shims.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),   // SHA-256 of model and dataset files
 
         .target(name: "ProbityCore", dependencies: ["CBLAS"]),
         .target(name: "ProbityData", dependencies: ["ProbityCore", "CHDF5", "CPNG"]),
@@ -35,13 +37,15 @@ let package = Package(
         ]),
         .target(name: "ProbityExplainers", dependencies: ["ProbityEngine", "ProbityData"]),   // Data: external and precomputed maps
         .target(name: "ProbityMetrics", dependencies: ["ProbityEngine", "ProbityONNX", "ProbityExplainers"]),  // ONNX: the data-randomization twin
-        // Runs models, explainers and metrics over datasets (grows with the harness issues).
+        // Pure writers from result rows: CSV, SVG charts, HTML, JUnit XML, Markdown, heatmap PNGs.
+        .target(name: "ProbityReports", dependencies: ["ProbityCore", "ProbityData", "ProbityMetrics"]),
+        // Suites, planner, runner, attribution cache and score store, shards and merge, gate.
         .target(name: "ProbityHarness", dependencies: [
-            "ProbityData", "ProbityONNX", "ProbityExplainers", "ProbityMetrics",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "ProbityData", "ProbityONNX", "ProbityExplainers", "ProbityMetrics", "ProbityReports", "CCrypto",
+            .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "probity", dependencies: [
-            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX", "ProbityExplainers", "ProbityMetrics", "ProbityHarness",
+            "ProbityCore", "ProbityData", "ProbityEngine", "ProbityONNX", "ProbityExplainers", "ProbityMetrics", "ProbityReports", "ProbityHarness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,6 +54,8 @@ let package = Package(
         .testTarget(name: "ProbityEngineTests", dependencies: ["ProbityEngine"]),
         .testTarget(name: "ProbityExplainersTests", dependencies: ["ProbityExplainers", "ProbityONNX", "ProbityData", "ProbityHarness"]),
         .testTarget(name: "ProbityMetricsTests", dependencies: ["ProbityMetrics", "ProbityExplainers", "ProbityONNX"]),
+        .testTarget(name: "ProbityReportsTests", dependencies: ["ProbityReports", "ProbityMetrics", "ProbityData"]),
+        .testTarget(name: "ProbityHarnessTests", dependencies: ["ProbityHarness", "ProbityReports", "ProbityMetrics", "ProbityExplainers", "ProbityData"]),
         .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"], exclude: ["conformance.txt"]),
         .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "probity"]),  // runs the built `probity` as a process
     ]

@@ -5,6 +5,7 @@ import ProbityEngine
 import ProbityExplainers
 import ProbityMetrics
 import ProbityONNX
+import ProbityReports
 
 /// `probity evaluate`: metrics over the maps of an attribution cache, per sample, with the
 /// tidy outputs DESIGN.md fixes: `per_sample.csv`
@@ -189,51 +190,23 @@ public struct EvaluateRun {
         return region
     }
 
-    static func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
-
-    static func number(_ v: Double) -> String { v.isFinite ? String(v) : "nan" }
-
-    /// One CSV line of `fields` (quoted where needed), without the newline.
-    public static func csvLine(_ fields: [String]) -> String { fields.map(csvField).joined(separator: ",") }
-
-    func writeCSV(_ header: String, _ lines: [[String]], to name: String) throws {
-        let text = header + "\n" + lines.map { EvaluateRun.csvLine($0) + "\n" }.joined()
-        try AtomicFile.write(Data(text.utf8), to: out + "/" + name)
-    }
-
     func writePerSample(_ rows: [Row]) throws {
-        try writeCSV("explainer,metric,variant,sample,label,value,status", rows.map {
-            [$0.explainer, $0.metric, $0.variant, String($0.sample), String($0.label), EvaluateRun.number(Double($0.value)), $0.status]
-        }, to: "per_sample.csv")
-    }
-
-    public static let summaryHeader = "explainer,metric,variant,mean,ci_low,ci_high,n,rank,higher_is_better"
-
-    /// The fields of a `summary.csv` line.
-    public static func summaryFields(_ r: Summary.Row) -> [String] {
-        [r.explainer, r.metric, r.variant, number(r.mean), number(r.low), number(r.high), String(r.n), r.rank.map(String.init) ?? "", String(r.higherIsBetter)]
+        try AtomicFile.write(Data(ResultTables.perSample(rows).utf8), to: out + "/per_sample.csv")
     }
 
     /// Writes `summary.csv`; returns its rows.
     func writeSummary(_ table: ScoreTable) throws -> [Summary.Row] {
         let perClass = Set(metrics.filter { type(of: $0).perClass }.map { type(of: $0).name })
         let rows = Summary.rows(table, perClass: perClass, seed: seed)
-        try writeCSV(EvaluateRun.summaryHeader, rows.map(EvaluateRun.summaryFields), to: "summary.csv")
+        try AtomicFile.write(Data(ResultTables.summary(rows).utf8), to: out + "/summary.csv")
         return rows
     }
 
     func writePairwise(_ table: ScoreTable) throws {
-        try writeCSV("metric,variant,explainer_a,explainer_b,n,mean_difference,statistic,p_value,p_holm,better", Pairwise.rows(table).map {
-            [$0.metric, $0.variant, $0.a, $0.b, String($0.n), EvaluateRun.number($0.meanDifference), EvaluateRun.number($0.statistic),
-             EvaluateRun.number($0.p), EvaluateRun.number($0.pHolm), $0.better]
-        }, to: "pairwise.csv")
+        try AtomicFile.write(Data(ResultTables.pairwise(Pairwise.rows(table)).utf8), to: out + "/pairwise.csv")
     }
 
     func writeReliability(_ table: ScoreTable) throws {
-        try writeCSV("kind,metric,variant,other_metric,other_variant,value,n", Reliability.rows(table).map {
-            [$0.kind, $0.metric, $0.variant, $0.otherMetric, $0.otherVariant, EvaluateRun.number($0.value), String($0.n)]
-        }, to: "reliability.csv")
+        try AtomicFile.write(Data(ResultTables.reliability(Reliability.rows(table)).utf8), to: out + "/reliability.csv")
     }
 }

@@ -4,6 +4,7 @@ import ProbityData
 import ProbityEngine
 import ProbityExplainers
 import ProbityONNX
+import ProbityReports
 
 /// `probity explain`: one explainer over dataset samples, maps into the attribution cache as
 /// they are computed (a rerun computes only what is missing), optional PNG overlays.

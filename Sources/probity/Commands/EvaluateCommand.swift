@@ -4,6 +4,7 @@ import ProbityCore
 import ProbityExplainers
 import ProbityHarness
 import ProbityMetrics
+import ProbityReports
 
 struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "metrics", abstract: "List the metrics with their options, defaults, direction and papers.")
@@ -57,7 +58,7 @@ struct EvaluateCommand: ParsableCommand {
         let outcome = try run.run(progress: Progress(quiet: quiet, label: "evaluate").update)
         print("\(outcome.rows.count) scores → \(out)/per_sample.csv, summary.csv, pairwise.csv, reliability.csv, curves.h5, run.json")
         // The main rows (per-layer and per-measure variants are in the file).
-        print(EvaluateRun.summaryHeader)
-        for r in outcome.summary where r.variant.isEmpty || r.variant == "per_class" { print(EvaluateRun.csvLine(EvaluateRun.summaryFields(r))) }
+        print(CSV.line(ResultTables.summaryHeader))
+        for r in outcome.summary where r.variant.isEmpty || r.variant == "per_class" { print(CSV.line(ResultTables.summaryFields(r))) }
     }
 }
