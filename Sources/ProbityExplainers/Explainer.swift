@@ -42,12 +42,20 @@ public protocol Explainer: Sendable {
     static var summary: String { get }
     static var optionSpecs: [OptionSpec] { get }
     var options: Options { get }
+    /// Whether maps are signed (channels summed, sign kept) rather than magnitudes; overlays
+    /// use a diverging colormap for them.
+    static var signed: Bool { get }
+    /// Whether the maps depend on the seed (random masks, noise, sampled coalitions, a noise
+    /// baseline): the attribution cache then keys them by seed too.
+    var seeded: Bool { get }
     init(options: Options) throws
     func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution
 }
 
 extension Explainer {
     public var id: String { options.id }
+    public static var signed: Bool { false }
+    public var seeded: Bool { false }
 
     /// With options given as strings (validated).
     public init(_ given: [String: String] = [:]) throws {

@@ -149,10 +149,15 @@ public enum MetricRegistry {
         Sparseness.self, Complexity.self, MaxSensitivity.self,
     ]
 
-    public static func make(_ name: String, options given: [String: String] = [:]) throws -> any Metric {
+    public static func type(named name: String) throws -> any Metric.Type {
         guard let t = all.first(where: { $0.name == name }) else {
             throw ProbityError.invalidArgument("unknown metric \(name); available: \(all.map { $0.name }.joined(separator: ", "))")
         }
+        return t
+    }
+
+    public static func make(_ name: String, options given: [String: String] = [:]) throws -> any Metric {
+        let t = try type(named: name)
         return try t.init(options: Options(explainer: t.name, specs: t.optionSpecs, given: given))
     }
 

@@ -5,6 +5,7 @@ import ProbityEngine
 /// Uniform random maps from the sample's stream: what any method must beat.
 public struct RandomMap: Explainer {
     public static let name = "random"
+    public var seeded: Bool { true }
     public static let summary = "Uniform random map (control)"
     public static let optionSpecs: [OptionSpec] = []
     public let options: Options

@@ -6,6 +6,7 @@ import ProbityEngine
 /// (the engine's `deconvnet` rule, as Captum's `Deconvolution`); summed over channels, signed.
 public struct Deconvnet: Explainer {
     public static let name = "deconvnet"
+    public static let signed = true
     public static let summary = "Backward pass with ReLUs applied to the gradient (Zeiler & Fergus 2014; Captum Deconvolution)"
     public static let optionSpecs: [OptionSpec] = []
     public let options: Options

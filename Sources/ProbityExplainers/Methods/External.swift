@@ -18,6 +18,8 @@ public struct ExplainerFailure: Error, CustomStringConvertible {
 /// `examples/external/captum_explainer.py` is a worked example.
 public struct External: Explainer {
     public static let name = "external"
+    public static let signed = true
+    public var seeded: Bool { true }
     public static let summary = "An external program that reads a request HDF5 and writes /attributions (any language)"
     public static let optionSpecs: [OptionSpec] = [
         OptionSpec("command", default: "-", .text, "program and arguments (REQUEST.h5 RESPONSE.h5 are appended)"),
@@ -84,6 +86,7 @@ public struct External: Explainer {
 /// indexed by dataset sample.
 public struct Precomputed: Explainer {
     public static let name = "precomputed"
+    public static let signed = true
     public static let summary = "Maps read from an HDF5 file: dataset [N, H, W] indexed by sample"
     public static let optionSpecs: [OptionSpec] = [
         OptionSpec("file", default: "-", .text, "HDF5 file"),

@@ -5,6 +5,7 @@ import ProbityEngine
 /// channels, signed; as Captum's `InputXGradient`.
 public struct GradientTimesInput: Explainer {
     public static let name = "gradient_x_input"
+    public static let signed = true
     public static let summary = "x ⊙ ∂y/∂x summed over channels (Shrikumar et al. 2016; Captum InputXGradient)"
     public static let optionSpecs: [OptionSpec] = []
     public let options: Options

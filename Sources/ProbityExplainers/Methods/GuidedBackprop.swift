@@ -6,6 +6,7 @@ import ProbityEngine
 /// (the engine's `guided` rule, as Captum's `GuidedBackprop`); summed over channels, signed.
 public struct GuidedBackprop: Explainer {
     public static let name = "guided_backprop"
+    public static let signed = true
     public static let summary = "Gradient with negative gradients stopped at ReLUs (Springenberg et al. 2015; Captum GuidedBackprop)"
     public static let optionSpecs: [OptionSpec] = []
     public let options: Options

@@ -5,6 +5,7 @@ import ProbityEngine
 /// multiplied by the upsampled Grad-CAM map; as Captum's `GuidedGradCam`.
 public struct GuidedGradCAM: Explainer {
     public static let name = "guided_gradcam"
+    public static let signed = true
     public static let summary = "Guided backprop × Grad-CAM (Selvaraju et al. 2017; Captum GuidedGradCam)"
     public static let optionSpecs = [CAM.layerOption]
     public let options: Options

@@ -11,6 +11,8 @@ import ProbityEngine
 /// Σ attribution − (y(x) − y(x′)) per sample as the diagnostic `completeness_gap`.
 public struct IntegratedGradients: Explainer {
     public static let name = "integrated_gradients"
+    public static let signed = true
+    public var seeded: Bool { options.string("baseline") == "noise" }
     public static let summary = "Path integral of gradients from a baseline (Sundararajan et al. 2017; Captum IntegratedGradients)"
     public static let optionSpecs: [OptionSpec] = [
         OptionSpec("steps", default: "50", .int(2...10_000), "quadrature points"),

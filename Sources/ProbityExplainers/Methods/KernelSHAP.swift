@@ -12,6 +12,7 @@ import ProbityEngine
 /// default (shap on a network's output); each superpixel painted with its Shapley value.
 public struct KernelSHAP: Explainer {
     public static let name = "kernel_shap"
+    public var seeded: Bool { true }
     public static let summary = "Shapley values of superpixels by weighted regression (Lundberg & Lee 2017; shap KernelExplainer)"
     public static let optionSpecs: [OptionSpec] = Segmentation.specs + [
         OptionSpec("samples", default: "auto", .text, "coalitions evaluated (auto: 2M + 2048)"),

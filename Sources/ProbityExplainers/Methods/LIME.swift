@@ -13,6 +13,7 @@ import ProbityEngine
 /// The explained output is the target's probability, as lime's `classifier_fn` returns.
 public struct LIME: Explainer {
     public static let name = "lime"
+    public var seeded: Bool { true }
     public static let summary = "Local linear surrogate over superpixels (Ribeiro et al. 2016; lime_image)"
     public static let optionSpecs: [OptionSpec] = Segmentation.specs + [
         OptionSpec("samples", default: "1000", .int(2...1_000_000), "perturbed images"),

@@ -8,6 +8,7 @@ import ProbityEngine
 /// the target logit's value (Captum's `LRP`); the map sums relevance over channels, signed.
 public struct LRPComposite: Explainer {
     public static let name = "lrp"
+    public static let signed = true
     public static let summary = "Layer-wise relevance propagation with a composite of rules (Bach et al. 2015; Montavon et al. 2019; Zennit composites)"
     public static let optionSpecs: [OptionSpec] = [
         OptionSpec("first", default: "zbox", .choice(["zbox", "flat", "wsquare", "epsilon", "gamma"]), "rule for the first layer"),

@@ -9,6 +9,8 @@ import ProbityEngine
 /// baseline `zero` (Captum's). Occluded images run in batches.
 public struct Occlusion: Explainer {
     public static let name = "occlusion"
+    public static let signed = true
+    public var seeded: Bool { options.string("baseline") == "noise" }
     public static let summary = "Logit drop when a sliding window is replaced by a baseline (Zeiler & Fergus 2014; Captum Occlusion)"
     public static let optionSpecs: [OptionSpec] = [
         OptionSpec("window", default: "auto", .text, "window side in pixels (auto: image width / 7)"),

@@ -11,6 +11,7 @@ import ProbityEngine
 /// images run in batches.
 public struct RISE: Explainer {
     public static let name = "rise"
+    public var seeded: Bool { true }
     public static let summary = "Probability-weighted sum of random masks (Petsiuk et al. 2018; reference code eclique/RISE)"
     public static let optionSpecs: [OptionSpec] = [
         OptionSpec("masks", default: "4000", .int(1...1_000_000), "number of masks N"),

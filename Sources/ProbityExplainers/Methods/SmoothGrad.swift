@@ -6,6 +6,7 @@ import ProbityEngine
 /// σ = 15 % of the image's range (the paper). Captum: `NoiseTunnel(Saliency)`, nt_type "smoothgrad".
 public struct SmoothGrad: Explainer {
     public static let name = "smoothgrad"
+    public var seeded: Bool { true }
     public static let summary = "Mean gradient over noisy copies (Smilkov et al. 2017; Captum NoiseTunnel smoothgrad)"
     public static let optionSpecs = NoiseTunnel.specs
     public let options: Options

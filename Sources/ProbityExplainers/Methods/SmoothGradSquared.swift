@@ -6,6 +6,7 @@ import ProbityEngine
 /// `NoiseTunnel`, nt_type "smoothgrad_sq". Defaults as SmoothGrad.
 public struct SmoothGradSquared: Explainer {
     public static let name = "smoothgrad_sq"
+    public var seeded: Bool { true }
     public static let summary = "Mean squared gradient over noisy copies (Hooker et al. 2019; Captum NoiseTunnel smoothgrad_sq)"
     public static let optionSpecs = NoiseTunnel.specs
     public let options: Options

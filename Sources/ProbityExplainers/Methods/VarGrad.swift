@@ -7,6 +7,7 @@ import ProbityEngine
 /// Defaults as SmoothGrad.
 public struct VarGrad: Explainer {
     public static let name = "vargrad"
+    public var seeded: Bool { true }
     public static let summary = "Variance of the gradient over noisy copies (Adebayo et al. 2018; Captum NoiseTunnel vargrad)"
     public static let optionSpecs = NoiseTunnel.specs
     public let options: Options

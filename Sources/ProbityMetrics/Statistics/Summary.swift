@@ -14,7 +14,7 @@ public enum Summary {
         public var higherIsBetter: Bool
     }
 
-    public static func rows(_ table: ScoreTable, perClass: Set<String>, seed: UInt64) -> [Row] {
+    public static func rows(_ table: ScoreTable, perClass: Set<String>, seed: UInt64, meanRank: Bool = true) -> [Row] {
         var out: [Row] = []
         var keys = table.keys
         for k in table.keys where k.variant == "" && perClass.contains(k.metric) { keys.insert(ScoreTable.Key(metric: k.metric, variant: "per_class"), at: keys.firstIndex(of: k)! + 1) }
@@ -32,7 +32,7 @@ public enum Summary {
                     let statistic = { (picks: [Int]) -> Double in
                         var sums: [Int: (Double, Int)] = [:]
                         for i in picks { sums[labels[i], default: (0, 0)].0 += v[i]; sums[labels[i], default: (0, 0)].1 += 1 }
-                        return sums.values.reduce(0) { $0 + $1.0 / Double($1.1) } / Double(sums.count)
+                        return sums.keys.sorted().reduce(0) { $0 + sums[$1]!.0 / Double(sums[$1]!.1) } / Double(sums.count)   // class order fixed: byte-identical reruns
                     }
                     let m = v.isEmpty ? Double.nan : statistic(Array(v.indices))
                     let ci = v.isEmpty ? (low: Double.nan, high: Double.nan) : Bootstrap.interval(count: v.count, seed: seed, stream: stream, statistic)
@@ -50,12 +50,12 @@ public enum Summary {
                                rank: rank, higherIsBetter: higher))
             }
         }
-        out += meanRanks(table, seed: seed)
+        if meanRank { out += meanRanks(table, seed: seed) }
         return out
     }
 
     /// Mean rank over the metrics' main variants, when there are at least two explainers.
-    static func meanRanks(_ table: ScoreTable, seed: UInt64) -> [Row] {
+    public static func meanRanks(_ table: ScoreTable, seed: UInt64) -> [Row] {
         let mains = table.keys.filter { $0.variant == "" }
         let explainers = table.explainers
         guard explainers.count > 1, !mains.isEmpty else { return [] }

@@ -44,8 +44,7 @@ struct ImportImages: ParsableCommand {
         importer.classNamesFile = classNames
         importer.preprocessing = Preprocessing(scale: scale, offset: offset)
         importer.description = description
-        let progress = Progress(quiet: quiet, label: "import")
-        let n = try importer.run(output: out, progress: progress.update)
+        let n = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
         if !quiet { print("wrote \(n) images to \(out)") }
     }
 }

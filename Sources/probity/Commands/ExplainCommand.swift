@@ -44,23 +44,6 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
-        PNGBaseline.loader = { path, channels in
-            let image = try PNGImage(contentsOf: path)
-            let planes = image.planes
-            guard planes.shape[0] == channels || planes.shape[0] == 3 || planes.shape[0] == 1 else {
-                throw ProbityError.badFile(path, "has \(planes.shape[0]) channels, the model takes \(channels)")
-            }
-            var t = planes
-            if planes.shape[0] != channels {
-                // gray ↔ RGB: repeat or average.
-                let plane = image.width * image.height
-                t = Tensor(shape: [channels, image.height, image.width])
-                for c in 0..<channels { for i in 0..<plane {
-                    t.storage[c * plane + i] = planes.shape[0] == 1 ? planes.storage[i] : (0..<3).reduce(0) { $0 + planes.storage[$1 * plane + i] } / 3
-                } }
-            }
-            return PNGBaseline.Image(width: image.width, height: image.height, planes: t.storage)
-        }
         var given = try Options.parse(options)
         if let command { given["command"] = command }
         guard let name = explainer ?? (command != nil ? External.name : nil) else {
@@ -75,8 +58,14 @@ struct ExplainCommand: ParsableCommand {
         run.seed = seed
         run.batch = max(1, batch)
         run.overwrite = overwrite
-        let summary = try run.run(progress: Progress(quiet: quiet, label: name).update)
+        let summary = try run.run(progress: ProgressView(quiet: quiet).handler)
         for (sample, reason) in summary.failures.prefix(5) { FileHandle.standardError.write(Data("probity: sample \(sample) failed: \(reason)\n".utf8)) }
+        if !summary.constant.isEmpty {
+            FileHandle.standardError.write(Data("probity: \(summary.constant.count) map\(summary.constant.count == 1 ? " is" : "s are") constant (all one value), e.g. sample\(summary.constant.count == 1 ? "" : "s") \(summary.constant.prefix(5).map(String.init).joined(separator: ", ")); metrics will mark them `constant`\n".utf8))
+        }
+        if !summary.nonFinite.isEmpty {
+            FileHandle.standardError.write(Data("probity: \(summary.nonFinite.count) map\(summary.nonFinite.count == 1 ? "" : "s") hold NaN or Inf, e.g. sample\(summary.nonFinite.count == 1 ? "" : "s") \(summary.nonFinite.prefix(5).map(String.init).joined(separator: ", "))\n".utf8))
+        }
         print(String(format: "%@: %d computed, %d reused, %.2f s (%.3f s per sample) → %@", summary.id, summary.computed, summary.reused,
                      summary.seconds, summary.computed > 0 ? summary.seconds / Double(summary.computed) : 0, out))
     }

@@ -68,7 +68,7 @@ struct ModelPredict: ParsableCommand {
         let d = try Dataset(path: dataset)
         let m = try ONNXModel(path: model, inputShape: [d.channels, d.height, d.width], maxBatch: batch)
         let ids = try IndexSelection(indices).resolve(count: d.count)
-        let p = try Predictions.compute(model: m, dataset: d, indices: ids, batch: batch, progress: Progress(quiet: quiet || json, label: "predict").update)
+        let p = try Predictions.compute(model: m, dataset: d, indices: ids, batch: batch, progress: ProgressView(quiet: quiet || json).counter("predict"))
         if let out { try p.write(to: out, model: model, dataset: dataset) }
         let names = d.classNames ?? []
         let name: (Int) -> String = { k in k < names.count ? names[k] : "" }

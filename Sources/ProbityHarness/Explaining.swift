@@ -1,0 +1,97 @@
+import Foundation
+import ProbityCore
+import ProbityData
+import ProbityEngine
+import ProbityExplainers
+import ProbityReports
+
+/// Explaining: one explainer over batches of dataset samples into the attribution cache, one
+/// journal record per batch, skipping batches already there — the stage `probity explain` and
+/// `probity run` share. A failed external program marks its samples failed (NaN maps, the
+/// `failed` diagnostic) and the run goes on.
+public struct Explaining {
+    public var model: any Model
+    public var dataset: Dataset
+    public var cache: AttributionCache
+    public var target: TargetRule = .predicted
+    public var seed: UInt64 = 0
+    public var modelSHA256: String
+    public var datasetSHA256: String
+
+    public init(model: any Model, dataset: Dataset, cache: AttributionCache, modelSHA256: String, datasetSHA256: String) {
+        self.model = model; self.dataset = dataset; self.cache = cache; self.modelSHA256 = modelSHA256; self.datasetSHA256 = datasetSHA256
+    }
+
+    /// The cache key of `explainer` in this run (its id, with the seed for seeded methods).
+    public func key(_ explainer: any Explainer) -> String {
+        AttributionCache.key(id: explainer.id, seeded: explainer.seeded, seed: seed)
+    }
+
+    /// Readies `explainer`'s cache entry; one made with another model, dataset or target rule
+    /// is an error unless `replace`. Returns the key and whether an old entry was replaced.
+    public func prepare(_ explainer: any Explainer, replace: Bool) throws -> (key: String, replaced: Bool) {
+        let key = key(explainer)
+        var entry = AttributionCache.Entry(key: key, optionsJSON: explainer.options.json, target: target.description,
+                                           modelSHA256: modelSHA256, datasetSHA256: datasetSHA256, seed: explainer.seeded ? seed : nil)
+        (entry.count, entry.height, entry.width) = (dataset.count, dataset.height, dataset.width)
+        return (key, try cache.prepare(entry, replace: replace))
+    }
+
+    public struct Outcome: Sendable {
+        public var computed = 0, reused = 0
+        public var seconds = 0.0
+        public var failures: [(sample: Int, reason: String)] = []
+        /// Samples whose map came out constant (all equal: often all zero) or not finite.
+        public var constant: [Int] = [], nonFinite: [Int] = []
+    }
+
+    /// Batches of `batches` that still need maps.
+    public func pending(_ key: String, batches: [[Int]]) throws -> [[Int]] {
+        let done = try cache.done(key)
+        return batches.filter { !$0.allSatisfy { done[$0] } }
+    }
+
+    /// Explains the samples of `batches` not yet in the cache; `step` gets the samples done.
+    public func run(_ explainer: any Explainer, key: String, batches: [[Int]], png: String? = nil, step: (Int) -> Void = { _ in }) throws -> Outcome {
+        var outcome = Outcome()
+        let todo = try pending(key, batches: batches)
+        outcome.reused = batches.reduce(0) { $0 + $1.count } - todo.reduce(0) { $0 + $1.count }
+        if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
+        let plane = dataset.height * dataset.width
+        for part in todo {
+            let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
+            let targets = try target.targets(model: model, x: x, labels: part.map { dataset.labels[$0] })
+            if let bad = targets.first(where: { $0 < 0 }) { throw ProbityError.invalidArgument("class \(bad) is not a class index") }
+            let began = Date()
+            var result: Attribution
+            var failed: Float = 0
+            do {
+                result = try explainer.explain(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing), model: model)
+            } catch let e as ExplainerFailure {
+                failed = 1
+                result = Attribution(maps: Tensor(shape: [part.count, dataset.height, dataset.width], storage: [Float](repeating: .nan, count: part.count * plane)))
+                outcome.failures.append(contentsOf: part.map { ($0, e.message) })
+            }
+            result.diagnostics["failed"] = [Float](repeating: failed, count: part.count)
+            let took = Date().timeIntervalSince(began)
+            outcome.seconds += took
+            try cache.store(key, samples: part, maps: result.maps.storage, targets: targets, diagnostics: result.diagnostics, seconds: took)
+            for (j, sample) in part.enumerated() {
+                let map = result.maps.storage[(j * plane)..<((j + 1) * plane)]
+                if failed == 0 {
+                    if map.contains(where: { !$0.isFinite }) { outcome.nonFinite.append(sample) }
+                    else if let first = map.first, map.allSatisfy({ $0 == first }) { outcome.constant.append(sample) }
+                }
+                if let png {
+                    let pixels = try dataset.pixels(sample..<(sample + 1))
+                    let name = "\(png)/\(String(format: "%05d", sample))_\(type(of: explainer).name).png"
+                    try Heatmap.overlay(map: Array(map), pixels: pixels, height: dataset.height, width: dataset.width, channels: dataset.channels,
+                                        signed: type(of: explainer).signed).write(to: name)
+                }
+            }
+            outcome.computed += part.count
+            step(part.count)
+        }
+        return outcome
+    }
+}

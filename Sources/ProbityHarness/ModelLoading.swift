@@ -1,0 +1,30 @@
+import Foundation
+import ProbityCore
+import ProbityData
+import ProbityEngine
+import ProbityONNX
+
+/// Loading the model a run uses, the same way in every command: extents the ONNX file leaves
+/// symbolic (height and width, often) come from the dataset's images, and a dataset whose
+/// images do not fit the model is refused with one message that says how to fix it.
+public enum ModelLoading {
+    public static func load(_ path: String, for dataset: Dataset) throws -> ONNXModel {
+        let model = try ONNXModel(path: path, inputShape: [dataset.channels, dataset.height, dataset.width])
+        guard [dataset.channels, dataset.height, dataset.width] == model.inputShape else {
+            throw ProbityError.badFile(dataset.path, "images are \(dataset.channels)×\(dataset.height)×\(dataset.width), the model \(path) takes \(model.inputShape.map(String.init).joined(separator: "×")); import the images again with `probity dataset import-images --size \(model.inputShape[2])`")
+        }
+        return model
+    }
+
+    /// The number of classes the model outputs (one forward pass of a blank image).
+    public static func classes(_ model: any Model) throws -> Int {
+        try model.logits(Tensor(shape: [1] + model.inputShape)).shape[1]
+    }
+
+    /// Refuses a fixed target class the model does not have.
+    public static func check(_ rule: TargetRule?, model: any Model, modelPath: String) throws {
+        guard case .fixed(let k)? = rule else { return }
+        let n = try classes(model)
+        guard k < n else { throw ProbityError.invalidArgument("--target \(k): \(modelPath) has \(n) classes (0…\(n - 1))") }
+    }
+}

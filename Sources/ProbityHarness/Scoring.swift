@@ -1,0 +1,124 @@
+import Foundation
+import ProbityCore
+import ProbityData
+import ProbityEngine
+import ProbityExplainers
+import ProbityMetrics
+
+/// Scoring: metrics over the maps of an attribution cache, batch by batch, into a score store
+/// (one journal record per metric and batch), skipping every (metric, explainer, batch)
+/// already there — so an interrupted run resumes where it stopped and a changed metric
+/// recomputes only that metric. Each batch is read once (images, maps, targets, ground
+/// truth) and given to every metric that still needs it. Metrics that re-run the method get
+/// the explainer rebuilt from the cache's stored options; localization metrics get
+/// `GroundTruth` regions.
+public struct Scoring {
+    public var model: any Model
+    public var dataset: Dataset
+    public var cache: AttributionCache
+    public var store: ScoreStore
+    public var metrics: [any Metric]
+    public var seed: UInt64 = 0
+    /// The class each metric scores: nil is the class the map explains, as the cache records it.
+    public var metricTarget: TargetRule? = nil
+    public var modelSHA256: String
+    public var datasetSHA256: String
+
+    public init(model: any Model, dataset: Dataset, cache: AttributionCache, store: ScoreStore, metrics: [any Metric], modelSHA256: String, datasetSHA256: String) {
+        self.model = model; self.dataset = dataset; self.cache = cache; self.store = store; self.metrics = metrics
+        self.modelSHA256 = modelSHA256; self.datasetSHA256 = datasetSHA256
+    }
+
+    /// What one metric took on one explainer's maps in this call.
+    public struct Timing: Sendable { public var explainer, metric: String; public var seconds: Double; public var samples: Int }
+
+    /// The store id of `metric`'s entries.
+    public static func metricKey(_ metric: any Metric) -> String { metric.id }
+
+    /// Checks, before any work, that every metric can run on these maps and this dataset.
+    public func check(explainers keys: [String]) throws {
+        let needs = metrics.reduce(MetricNeeds()) { $0.union(type(of: $1).needs) }
+        if needs.contains(.groundTruth) && !dataset.hasMasks && dataset.boxes.isEmpty {
+            let names = metrics.filter { type(of: $0).needs.contains(.groundTruth) }.map { type(of: $0).name }
+            throw ProbityError.badFile(dataset.path, "\(names.joined(separator: ", ")) need ground truth, but the dataset has no /masks or /boxes")
+        }
+        let available = try cache.keys()
+        for key in keys {
+            guard let entry = try cache.info(key) else {
+                throw ProbityError.badFile(cache.path, "no maps for explainer \(key); the file holds: \(available.joined(separator: ", "))")
+            }
+            var problems: [String] = []
+            if entry.modelSHA256 != modelSHA256 { problems.append("another model (SHA-256 \(entry.modelSHA256))") }
+            if entry.datasetSHA256 != datasetSHA256 { problems.append("another dataset (SHA-256 \(entry.datasetSHA256))") }
+            if [entry.count, entry.height, entry.width] != [dataset.count, dataset.height, dataset.width] {
+                problems.append("maps of shape \([entry.count, entry.height, entry.width]), the dataset has \([dataset.count, dataset.height, dataset.width])")
+            }
+            if !problems.isEmpty {
+                throw ProbityError.badFile(cache.path, "/attributions/\(key) was made with \(problems.joined(separator: ", ")); explain again with this model and dataset")
+            }
+            if needs.contains(.explainer) && entry.name == Precomputed.name {
+                let names = metrics.filter { type(of: $0).needs.contains(.explainer) }.map { type(of: $0).name }
+                throw ProbityError.badFile(cache.path, "\(key) holds precomputed maps, which cannot be re-run on a changed model or input; \(names.joined(separator: ", ")) need the method itself (wrap it with `external`)")
+            }
+        }
+    }
+
+    /// The (metric, batch) units still to do for explainer `key` over `batches`.
+    public func pending(explainer key: String, batches: [[Int]]) throws -> Int {
+        try metrics.reduce(0) { total, metric in
+            let done = try store.entry(metric: Scoring.metricKey(metric), explainer: key)?.done ?? []
+            return total + batches.filter { b in !b.allSatisfy { $0 < done.count && done[$0] } }.count
+        }
+    }
+
+    /// Scores explainer `key`'s maps on `batches`; `step` is called after each metric and
+    /// batch with the number of samples it scored (0 when it was already done).
+    public func run(explainer key: String, batches: [[Int]], step: (Int) -> Void = { _ in }) throws -> [Timing] {
+        guard let entry = try cache.info(key) else { throw ProbityError.badFile(cache.path, "no maps for explainer \(key)") }
+        let context = "model=\(modelSHA256);dataset=\(datasetSHA256);seed=\(seed);target=\(entry.target);metric_target=\(metricTarget?.description ?? "cache");version=\(ProbityVersion.string)"
+        var done: [[Bool]] = []
+        for metric in metrics {
+            try store.prepare(metric: Scoring.metricKey(metric), explainer: key, count: dataset.count, context: context)
+            done.append(try store.entry(metric: Scoring.metricKey(metric), explainer: key)?.done ?? [])
+        }
+        let needs = metrics.reduce(MetricNeeds()) { $0.union(type(of: $1).needs) }
+        let explainer = needs.contains(.explainer) ? try ExplainerRegistry.make(entry.name, options: try cache.options(key)) : nil
+        let targets = try cache.targets(key)
+        let cacheDone = try cache.done(key)
+        // Samples whose explainer failed (an external program): their scores are `failed`.
+        let failed = try cache.diagnostics(key)["failed"] ?? []
+        var seconds = [Double](repeating: 0, count: metrics.count), scored = [Int](repeating: 0, count: metrics.count)
+        for part in batches {
+            let todo = metrics.indices.filter { k in !part.allSatisfy { $0 < done[k].count && done[k][$0] } }
+            guard !todo.isEmpty else { for _ in metrics { step(0) }; continue }
+            if let missing = part.first(where: { !cacheDone[$0] }) {
+                throw ProbityError.badFile(cache.path, "\(key) has no map for sample \(missing); explain it first")
+            }
+            let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
+            let scoredTargets = try metricTarget?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
+            let maps = Tensor(shape: [part.count, dataset.height, dataset.width], storage: try cache.maps(key, samples: part).flatMap { $0 })
+            let regions = needs.contains(.groundTruth) ? try zip(part, scoredTargets).map { try GroundTruth.region(dataset, sample: $0, target: $1) } : nil
+            for k in metrics.indices {
+                guard todo.contains(k) else { step(0); continue }
+                let metric = metrics[k]
+                let started = Date()
+                let input = MetricInput(x: x, maps: maps, targets: scoredTargets, samples: part, seed: seed, preprocessing: dataset.preprocessing,
+                                        explainer: explainer, regions: type(of: metric).needs.contains(.groundTruth) ? regions : nil)
+                let result = try metric.evaluate(input, model: model)
+                let variants = [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants
+                var values: [Float] = [], status: [String] = []
+                for (j, sample) in part.enumerated() {
+                    let explainerFailed = sample < failed.count && failed[sample] == 1
+                    for v in variants { values.append(v.scores[j]); status.append(explainerFailed ? "failed" : v.status[j]) }
+                }
+                let took = Date().timeIntervalSince(started)
+                try store.store(metric: Scoring.metricKey(metric), explainer: key,
+                                ScoreStore.Batch(samples: part, variants: variants.map(\.name), values: values, status: status, curves: result.curves, seconds: took))
+                seconds[k] += took
+                scored[k] += part.count
+                step(part.count)
+            }
+        }
+        return metrics.indices.map { Timing(explainer: key, metric: metrics[$0].id, seconds: seconds[$0], samples: scored[$0]) }
+    }
+}
