@@ -185,7 +185,7 @@ MinJobAge=300
 SlurmctldTimeout=30
 SlurmdTimeout=60
 Waittime=0
-NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host $cpus RealMemory=$mem State=UNKNOWN
 PartitionName=$part Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
   # cgroup.conf is read only by cgroup plugins, none of which is configured; it is
@@ -211,7 +211,11 @@ do_start() {
   part=${CLUSTER_PARTITION:-debug}
   host=$(hostname -s 2>/dev/null || hostname)
   [ -n "$host" ] || die "no hostname"
-  cpus=$(nproc)
+  # The node's CPU layout as slurmd sees it (so it does not "reconfigure socket/core
+  # boundaries"); plain CPUs=<nproc> if slurmd -C gives nothing usable.
+  cpus=$(slurmd -C 2>/dev/null | head -n 1 | tr ' ' '\n' \
+    | grep -E '^(CPUs|Boards|SocketsPerBoard|CoresPerSocket|ThreadsPerCore)=[0-9]+$' | tr '\n' ' ' || true)
+  case "$cpus" in *CPUs=*) cpus=${cpus% } ;; *) cpus="CPUs=$(nproc)" ;; esac
   mem=$(awk '/^MemTotal:/ { m = int($2 / 1024 * 0.9); if (m < 1) m = 1; print m }' /proc/meminfo)
   ctld_port=${CLUSTER_CTLD_PORT:-$(free_port)}
   slurmd_port=${CLUSTER_SLURMD_PORT:-$(free_port "$ctld_port")}
@@ -257,7 +261,7 @@ do_start() {
     case "$state" in
       idle) break ;;
       down*|drain*|fail*)
-        # ReturnToService=2 should bring it back; nudge it once if not.
+        # ReturnToService=2 should bring it back; nudge it if not.
         timeout 10 scontrol update NodeName="$host" State=RESUME >/dev/null 2>&1 || true ;;
     esac
     if [ $(( $(date +%s) - t0 )) -ge 3 ]; then

@@ -6,7 +6,7 @@ import ProbityCore
 /// Kernels: a 1×1 convolution with stride 1 and no padding is one `sgemm` per sample and
 /// group (W[M, C] × X[C, H·W]); a depthwise convolution (one input channel per group) is a
 /// direct loop over a zero-padded copy of each plane (`depthwisePlane`); everything else is
-/// im2col + `sgemm`. Work is split over samples (batch ≥ threads) or over output channels.
+/// im2col + `sgemm`. Work is split over samples (one `sgemm` per sample and group, so a sample's result never depends on its batch).
 public struct Conv: Operator {
     public var type: String { "Conv" }
     public var strides: (Int, Int) = (1, 1)
@@ -68,8 +68,12 @@ public struct Conv: Operator {
 
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && pads == (0, 0, 0, 0)
         let k = cg * kh * kw
-        // Split over samples when there are enough; otherwise over output-channel blocks.
-        let blocks = n >= context.threads ? 1 : Swift.max(1, Swift.min(context.threads, mg / 8))
+        // One call per sample and group, whatever the batch size or thread count: OpenBLAS
+        // kernels may round a row differently by its position and by the call's row count (seen
+        // with the Haswell kernels), so a sample's output is bit-identical alone or in a batch
+        // only when every sample goes through the same calls. Parallel over (sample, group); a
+        // batch of one runs its convolutions on one thread.
+        let blocks = 1
         context.parallel(n * group * blocks) { item, thread in
             let block = item % blocks
             let g = (item / blocks) % group
@@ -340,8 +344,8 @@ extension Conv: LinearLayer, FusedActivation {
 
     /// dx += convᵀ(dz; weight): the gradient of a convolution with respect to its input.
     /// Pointwise: one sgemm (Wᵀ·dZ) per sample and group; general: Wᵀ·dZ into columns, then
-    /// col2im; depthwise: the transposed direct loop. Parallel over samples, or over blocks
-    /// of input channels when the batch is smaller than the thread count.
+    /// col2im; depthwise: the transposed direct loop. Parallel over samples (one call each, so
+    /// a sample's gradient never depends on its batch).
     public func linearBackwardData(_ dz: ConstView, weight w: ConstView, into dx: MutableView, _ context: ExecutionContext) {
         let (n, c, h, wd) = (dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3])
         let (m, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
@@ -357,7 +361,8 @@ extension Conv: LinearLayer, FusedActivation {
             return
         }
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && pads == (0, 0, 0, 0)
-        let blocks = n >= context.threads ? 1 : Swift.max(1, Swift.min(context.threads, cg / 8))
+        // One call per sample and group, as forward, so a sample's gradient does not depend on its batch.
+        let blocks = 1
         // Wᵀ per group, [cg·kh·kw, mg], so every sgemm reads its A operand untransposed.
         let k = cg * kh * kw
         let wt = UnsafeMutablePointer<Float>.allocate(capacity: m * k)

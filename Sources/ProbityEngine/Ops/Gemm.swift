@@ -60,13 +60,16 @@ public struct Gemm: Operator {
             beta = self.beta
         }
         let a = inputs[0], b = inputs[1]
-        let chunks = m * n * k > 1 << 18 ? Swift.min(context.threads, m) : 1
-        context.parallel(chunks) { part, _ in
-            let r0 = m * part / chunks, r1 = m * (part + 1) / chunks
-            if r1 == r0 { return }
-            let aStart = transA ? a.pointer + r0 : a.pointer + r0 * a.shape[1]
-            BLAS.sgemm(transA: transA, transB: transB, m: r1 - r0, n: n, k: k, alpha: alpha,
-                       a: aStart, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: beta, c: y + r0 * n, ldc: n)
+        // One row (sample) per call: OpenBLAS kernels may round a row differently by its
+        // position and the call's row count, so rows are computed alone to keep each sample's
+        // output independent of its batch. Rows in parallel when the work is large enough.
+        let parts = m * n * k > 1 << 18 ? Swift.min(context.threads, m) : 1
+        context.parallel(parts) { part, _ in
+            for r in (m * part / parts)..<(m * (part + 1) / parts) {
+                let aStart = transA ? a.pointer + r : a.pointer + r * a.shape[1]
+                BLAS.sgemm(transA: transA, transB: transB, m: 1, n: n, k: k, alpha: alpha,
+                           a: aStart, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], beta: beta, c: y + r * n, ldc: n)
+            }
         }
         if activation != .identity { Activation.apply(activation, from: y, to: y, count: m * n) }
     }
@@ -134,8 +137,8 @@ extension Gemm: LinearLayer, FusedActivation {
         }
         if let da = args.gradInputs[0] {
             if !transA {
-                BLAS.sgemm(transB: !transB, m: m, n: k, k: n, alpha: alpha, a: dz.pointer, lda: n, b: b.pointer, ldb: b.shape[1],
-                           beta: 1, c: da.pointer, ldc: k)
+                Gemm.rowwise(transB: !transB, m: m, n: k, k: n, alpha: alpha, a: dz.pointer, lda: n, b: b.pointer, ldb: b.shape[1],
+                             c: da.pointer, ldc: k, context)
             } else {
                 BLAS.sgemm(transA: transB, transB: true, m: k, n: m, k: n, alpha: alpha, a: b.pointer, lda: b.shape[1], b: dz.pointer, ldb: n,
                            beta: 1, c: da.pointer, ldc: m)
@@ -158,8 +161,20 @@ extension Gemm: LinearLayer, FusedActivation {
 
     public func linearBackwardData(_ dz: ConstView, weight: ConstView, into dx: MutableView, _ context: ExecutionContext) {
         let m = dz.shape[0], n = dz.shape[1], k = dx.shape[1]
-        BLAS.sgemm(transB: !transB, m: m, n: k, k: n, alpha: alpha, a: dz.pointer, lda: n, b: weight.pointer, ldb: weight.shape[1],
-                   beta: 1, c: dx.pointer, ldc: k)
+        Gemm.rowwise(transB: !transB, m: m, n: k, k: n, alpha: alpha, a: dz.pointer, lda: n, b: weight.pointer, ldb: weight.shape[1],
+                     c: dx.pointer, ldc: k, context)
+    }
+
+    /// C += alpha · A · op(B), one row of A per `sgemm` call (see `forward`): input gradients
+    /// of a sample then do not depend on the other samples of its batch.
+    static func rowwise(transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, _ context: ExecutionContext) {
+        let parts = m * n * k > 1 << 18 ? Swift.min(context.threads, m) : 1
+        context.parallel(parts) { part, _ in
+            for r in (m * part / parts)..<(m * (part + 1) / parts) {
+                BLAS.sgemm(transB: transB, m: 1, n: n, k: k, alpha: alpha, a: a + r * lda, lda: lda, b: b, ldb: ldb, beta: 1, c: c + r * ldc, ldc: ldc)
+            }
+        }
     }
 }
 

@@ -12,6 +12,10 @@ public enum Summary {
         public var n: Int
         public var rank: Int?
         public var higherIsBetter: Bool
+        public init(explainer: String, metric: String, variant: String, mean: Double, low: Double, high: Double, n: Int, rank: Int?, higherIsBetter: Bool) {
+            self.explainer = explainer; self.metric = metric; self.variant = variant; self.mean = mean; self.low = low; self.high = high
+            self.n = n; self.rank = rank; self.higherIsBetter = higherIsBetter
+        }
     }
 
     public static func rows(_ table: ScoreTable, perClass: Set<String>, seed: UInt64, meanRank: Bool = true) -> [Row] {

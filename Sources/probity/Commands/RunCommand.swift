@@ -51,6 +51,17 @@ struct RunCommand: ParsableCommand {
         print(RankingTable.text(outcome.summary, labels: labels), terminator: "")
         print("\(outcome.samples) samples, \(outcome.explainers.count) explainers: \(outcome.explained) maps computed (\(outcome.explainReused) reused), \(outcome.scored) sample scores computed, in \(done)")
         print("results → \(outcome.out)/ (summary.csv, per_sample.csv, pairwise.csv, reliability.csv, curves.h5, run.json)")
+        try checkGate(spec, outcome.out)
+    }
+
+    /// The suite's `gate:` policy, judged on the run just written (gate.xml and gate.md beside it).
+    func checkGate(_ spec: Suite, _ out: String) throws {
+        guard let policy = spec.gate else { return }
+        let result = try Gate(policy: try GatePolicy(contentsOf: policy), run: try RunResults(directory: out)).evaluate()
+        try AtomicFile.write(Data(result.junit.utf8), to: out + "/gate.xml")
+        try AtomicFile.write(Data(result.markdown.utf8), to: out + "/gate.md")
+        print(result.text, terminator: "")
+        if !result.passed { throw ExitCode(1) }
     }
 }
 

@@ -1,0 +1,211 @@
+import Foundation
+import XCTest
+
+/// `probity run` and `probity merge` end to end, as processes: a run killed with SIGKILL at
+/// several points resumes to byte-identical tables and recomputes nothing it had finished;
+/// three shards merge to exactly the unsharded result; editing one explainer redoes only it.
+final class RunCommandTests: XCTestCase {
+    static let tables = ["per_sample.csv", "summary.csv", "pairwise.csv", "reliability.csv"]
+
+    /// A small suite over 24 held-out shapes: a gradient method, a CAM, a seeded control, and
+    /// metrics with random streams (ROAD noise) and re-runs of the method (randomization).
+    func makeSuite(_ dir: String, explainers: String? = nil) throws -> String {
+        if !FileManager.default.fileExists(atPath: dir + "/shapes.h5") {
+            let r = try CLI.run(["dataset", "synth", "shapes", "--out", dir + "/shapes.h5", "--count", "48", "--size", "64", "--seed", "3", "--test-fraction", "0.5"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let suite = dir + "/suite.yaml"
+        try """
+        dataset: shapes.h5
+        model: \(CLI.repository.path)/models/shapes_cnn.onnx
+        samples: {split: test}
+        batch: 4
+        seed: 7
+        explainers:
+        \(explainers ?? "  - saliency\n  - gradcam\n  - random")
+        metrics:
+          - deletion
+          - road_morf
+          - pointing_game
+          - sparseness
+          - model_randomization
+        """.write(toFile: suite, atomically: true, encoding: .utf8)
+        return suite
+    }
+
+    func json(_ r: CommandResult) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout + r.stderr)
+    }
+
+    func assertSameTables(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        for t in RunCommandTests.tables {
+            let x = try Data(contentsOf: URL(fileURLWithPath: a + "/" + t)), y = try Data(contentsOf: URL(fileURLWithPath: b + "/" + t))
+            XCTAssertEqual(x, y, "\(t) differs between \(a) and \(b)", file: file, line: line)
+        }
+        // curves.h5 holds the same arrays (HDF5 object headers carry times, so not the same bytes).
+        let check = try CLI.python("""
+        import h5py, sys, numpy as np
+        a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
+        names = []
+        a.visit(lambda n: names.append(n) if isinstance(a[n], h5py.Dataset) else None)
+        other = []
+        b.visit(lambda n: other.append(n) if isinstance(b[n], h5py.Dataset) else None)
+        assert sorted(names) == sorted(other), (names, other)
+        assert all(np.array_equal(a[n][()], b[n][()], equal_nan=True) for n in names)
+        print(len(names))
+        """, [a + "/curves.h5", b + "/curves.h5"])
+        XCTAssertEqual(check.status, 0, check.stderr, file: file, line: line)
+        XCTAssertGreaterThan(Int(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0, file: file, line: line)
+    }
+
+    /// Finished maps and score jobs in a run folder, read with h5py from the folded files and
+    /// the pending journal records (counted by name: one record per batch).
+    func progress(_ out: String) throws -> (maps: Int, scoreRecords: Int) {
+        let r = try CLI.python("""
+        import h5py, sys, os, glob
+        out = sys.argv[1]
+        maps = 0
+        p = out + '/cache/attributions.h5'
+        if os.path.exists(p):
+            with h5py.File(p, 'r') as f:
+                maps = sum(int(f['done'][k][()].sum()) for k in f['done']) if 'done' in f else 0
+        pending = len(glob.glob(out + '/cache/attributions.h5.journal/maps-*.rec'))
+        scores = len(glob.glob(out + '/cache/scores.h5.journal/scores-*.rec'))
+        print(maps, pending, scores)
+        """, [out])
+        let f = r.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        XCTAssertEqual(f.count, 3, r.stderr)
+        return (f.count == 3 ? f[0] + f[1] * 4 : 0, f.count == 3 ? f[2] : 0)
+    }
+
+    func testKilledRunResumesToIdenticalTablesWithoutRedoingWork() throws {
+        let dir = try CLI.scratch()
+        let suite = try makeSuite(dir)
+        let started = Date()
+        let full = try CLI.run(["run", suite, "--out", dir + "/full", "--json"])
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let seconds = Date().timeIntervalSince(started)
+        let total = try json(full)
+        XCTAssertEqual(total["explained"] as? Int, 3 * 24)
+        // Kill at points spread over the run's length: mostly in the explain stage at first, then while scoring.
+        var killed = 0
+        for fraction in [0.08, 0.2, 0.35, 0.5, 0.65, 0.8] {
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["run", suite, "--out", dir + "/killed", "--quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: max(0.3, seconds * fraction))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); killed += 1 }
+            process.waitUntilExit()
+        }
+        XCTAssertGreaterThanOrEqual(killed, 5, "the run finished before it could be killed five times")
+        let before = try progress(dir + "/killed")
+        let resumed = try CLI.run(["run", suite, "--out", dir + "/killed", "--json"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let r = try json(resumed)
+        // Nothing finished before the last kill is computed again.
+        XCTAssertEqual(r["explained"] as? Int, 72 - before.maps)
+        XCTAssertEqual(r["explain_reused"] as? Int, before.maps)
+        XCTAssertGreaterThan(before.maps, 0)
+        try assertSameTables(dir + "/full", dir + "/killed")
+        // A finished run reruns as a no-op with the same tables.
+        let again = try json(try CLI.run(["run", suite, "--out", dir + "/killed", "--json"]))
+        XCTAssertEqual(again["explained"] as? Int, 0)
+        XCTAssertEqual(again["scored"] as? Int, 0)
+        try assertSameTables(dir + "/full", dir + "/killed")
+    }
+
+    func testThreeShardsMergeToTheSingleRunAndMergeRefusesPartialResults() throws {
+        let dir = try CLI.scratch()
+        let suite = try makeSuite(dir)
+        XCTAssertEqual(try CLI.run(["run", suite, "--out", dir + "/full", "--quiet"]).status, 0)
+        var samples: [Int] = []
+        for k in 1...3 {
+            let r = try CLI.run(["run", suite, "--shard", "\(k)/3", "--out", dir + "/shards/\(k)", "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            samples.append(try json(r)["samples"] as? Int ?? 0)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/shards/\(k)/summary.csv"), "a shard writes no partial tables")
+        }
+        XCTAssertEqual(samples, [8, 8, 8])   // 6 batches of 4 → 2 per shard
+        let merged = try CLI.run(["merge", dir + "/shards/1", dir + "/shards/2", dir + "/shards/3", "--out", dir + "/merged", "--quiet"])
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        try assertSameTables(dir + "/full", dir + "/merged")
+
+        let missing = try CLI.run(["merge", dir + "/shards/1", dir + "/shards/3", "--out", dir + "/m2"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.stderr, "probity: error: shard 2/3 missing; merge refuses a partial result (rerun the missing shard: it resumes)\n")
+        let twice = try CLI.run(["merge", dir + "/shards/1", dir + "/shards/2", dir + "/shards/2", dir + "/shards/3", "--out", dir + "/m2"])
+        XCTAssertEqual(twice.status, 2)
+        XCTAssertTrue(twice.stderr.contains("is shard 2/3, and so is \(dir)/shards/2: each shard may be given once"), twice.stderr)
+        // An unfinished shard (no shard.json) and a shard of another suite are refused by name.
+        try FileManager.default.copyItem(atPath: dir + "/shards/3", toPath: dir + "/unfinished")
+        try FileManager.default.removeItem(atPath: dir + "/unfinished/shard.json")
+        let unfinished = try CLI.run(["merge", dir + "/shards/1", dir + "/shards/2", dir + "/unfinished", "--out", dir + "/m2"])
+        XCTAssertEqual(unfinished.status, 2)
+        XCTAssertTrue(unfinished.stderr.contains("\(dir)/unfinished/shard.json: missing: the folder is not a finished shard"), unfinished.stderr)
+        try FileManager.default.createDirectory(atPath: dir + "/other", withIntermediateDirectories: true)
+        let otherSuite = try makeSuite(dir + "/other", explainers: "  - saliency")
+        XCTAssertEqual(try CLI.run(["run", otherSuite, "--shard", "3/3", "--out", dir + "/other/s3", "--quiet"]).status, 0)
+        let foreign = try CLI.run(["merge", dir + "/shards/1", dir + "/shards/2", dir + "/other/s3", "--out", dir + "/m2"])
+        XCTAssertEqual(foreign.status, 2)
+        XCTAssertTrue(foreign.stderr.contains("\(dir)/other/s3: belongs to another suite run"), foreign.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m2/summary.csv"))
+    }
+
+    func testEditingOneExplainerRecomputesOnlyThatExplainer() throws {
+        let dir = try CLI.scratch()
+        let suite = try makeSuite(dir, explainers: "  - saliency\n  - integrated_gradients: {steps: 4}")
+        XCTAssertEqual(try CLI.run(["run", suite, "--out", dir + "/out", "--quiet"]).status, 0)
+        let summaryBefore = try String(contentsOfFile: dir + "/out/summary.csv", encoding: .utf8)
+        _ = try makeSuite(dir, explainers: "  - saliency\n  - integrated_gradients: {steps: 8}")
+        let r = try json(try CLI.run(["run", suite, "--out", dir + "/out", "--json"]))
+        XCTAssertEqual(r["explained"] as? Int, 24)          // only the new IG entry
+        XCTAssertEqual(r["explain_reused"] as? Int, 24)     // saliency's maps
+        XCTAssertEqual(r["scored"] as? Int, 5 * 24)        // five metrics on the new maps only
+        let summaryAfter = try String(contentsOfFile: dir + "/out/summary.csv", encoding: .utf8)
+        let saliency = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("saliency@") && !$0.contains("mean_rank") } }
+        XCTAssertEqual(saliency(summaryBefore), saliency(summaryAfter))
+        XCTAssertTrue(summaryAfter.contains("integrated_gradients@baseline=black,method=gausslegendre,steps=8,deletion"))
+        XCTAssertFalse(summaryAfter.contains("steps=4"))
+    }
+
+    func testBadSuitesExitTwoWithOneLine() throws {
+        let dir = try CLI.scratch()
+        let suite = try makeSuite(dir)
+        var text = try String(contentsOfFile: suite, encoding: .utf8)
+        text = text.replacingOccurrences(of: "batch: 4", with: "batchsize: 4")
+        try text.write(toFile: suite, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["run", suite, "--out", dir + "/out"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stderr, "probity: error: \(suite): line 5: unknown key `batchsize`; did you mean `batch`?; a suite takes name, dataset, model, samples, batch, seed, target, metric_target, out, explainers, metrics, metric_options, gate\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out"), "nothing starts before the suite is checked")
+        let shard = try CLI.run(["run", try makeSuite(dir), "--shard", "3/2", "--out", dir + "/out"])
+        XCTAssertEqual(shard.status, 2)
+        XCTAssertEqual(shard.stderr, "probity: error: --shard 3/2: K must be between 1 and N (e.g. --shard 1/4 … 4/4)\n")
+        let missing = try CLI.run(["run", dir + "/nope.yaml"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.stderr, "probity: error: \(dir)/nope.yaml: cannot read the suite file\n")
+    }
+
+    /// A second run on the same folder stops at once while the first holds it.
+    func testSecondRunOnTheSameFolderIsRefused() throws {
+        let dir = try CLI.scratch()
+        let suite = try makeSuite(dir)
+        let first = Process()
+        first.executableURL = CLI.binary
+        first.arguments = ["run", suite, "--out", dir + "/out", "--quiet"]
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        var locked = false
+        for _ in 0..<100 where !locked { Thread.sleep(forTimeInterval: 0.05); locked = FileManager.default.fileExists(atPath: dir + "/out/.lock") }
+        Thread.sleep(forTimeInterval: 0.3)
+        let second = try CLI.run(["run", suite, "--out", dir + "/out"])
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0)
+        XCTAssertEqual(second.status, 2)
+        XCTAssertTrue(second.stderr.contains("\(dir)/out: in use by another probity process"), second.stderr)
+    }
+}
