@@ -64,14 +64,11 @@ enum HTMLReport {
             h += "<p class=\"ok\">No warnings: every method beats the controls, no metric saturates or fails to separate the methods, every sample was scored, and no method fails a sanity check.</p>\n"
         } else {
             h += "<h3>Warnings (\(verdict.warnings.count))</h3>\n"
-            let titles: [Verdict.Kind: String] = [
-                .sanityFailed: "Failed sanity checks", .controlTies: "Controls tie or beat methods", .saturated: "Saturated metrics",
-                .indistinct: "Metrics that cannot tell methods apart", .missingScores: "Samples not scored",
-            ]
             for kind in [Verdict.Kind.sanityFailed, .controlTies, .saturated, .indistinct, .missingScores] {
                 let ws = verdict.warnings.filter { $0.kind == kind }
                 guard !ws.isEmpty else { continue }
-                h += "<h4>\(e(titles[kind]!))</h4><ul class=\"warn\">" + ws.map { "<li>\(e($0.message))</li>" }.joined() + "</ul>\n"
+                let (title, why) = Verdict.explanation(kind)
+                h += "<h4>\(e(title)) (\(ws.count))</h4><p class=\"why\">\(e(why))</p><ul class=\"warn\">" + ws.map { "<li>\(e($0.message))</li>" }.joined() + "</ul>\n"
             }
         }
         h += "</section>\n"
@@ -107,7 +104,8 @@ enum HTMLReport {
             if !heatmaps.sanityRows.isEmpty {
                 h += "<div class=\"scroll\"><table class=\"maps\"><tbody>\n"
                 for row in heatmaps.sanityRows {
-                    h += "<tr><th>\(name(row.explainer))</th>" + row.maps.map { "<td>\(image($0.figure, alt: "\(style.look(row.explainer).label), \($0.label)"))<div class=\"cap\">\(e($0.label))</div></td>" }.joined() + "</tr>\n"
+                    let colormap = row.maps.first?.figure.figure.colormap ?? ""
+                    h += "<tr><th class=\"rowname\">\(name(row.explainer))<div class=\"cap\">\(e(colormap)), each map scaled alone</div></th>" + row.maps.map { "<td>\(image($0.figure, alt: "\(style.look(row.explainer).label), \($0.label)"))<div class=\"cap\">\(e($0.label))</div></td>" }.joined() + "</tr>\n"
                 }
                 h += "</tbody></table></div>\n"
             }
@@ -141,21 +139,22 @@ enum HTMLReport {
             h += "</section>\n"
         }
 
-        // Overlays: samples × explainers.
+        // Overlays: one row per explainer, one column per sample (explainers outnumber the
+        // samples shown, and rows scroll down where columns would run off the page).
         if !heatmaps.overlays.isEmpty {
-            var sampleOrder: [Int] = [], columns: [String] = []
+            var sampleOrder: [Int] = [], rowsOrder: [String] = []
             for o in heatmaps.overlays {
                 if !sampleOrder.contains(o.sample) { sampleOrder.append(o.sample) }
-                if !columns.contains(o.explainer) { columns.append(o.explainer) }
+                if !rowsOrder.contains(o.explainer) { rowsOrder.append(o.explainer) }
             }
-            columns.sort { (order.firstIndex(of: $0) ?? Int.max, $0) < (order.firstIndex(of: $1) ?? Int.max, $1) }
-            h += "<section id=\"overlays\"><h2>Heatmaps</h2>\n<p class=\"note\">Each map over its image (gray); viridis for magnitudes (from the minimum to the 99.5th percentile), blue–white–red for signed maps (±99.5th percentile of |value|, white = 0). The numbers beside each colour bar are its ends; the colormap is named below the map.</p>\n"
-            h += "<div class=\"scroll\"><table class=\"maps\"><thead><tr><th>sample</th>" + columns.map { "<th>\(name($0))</th>" }.joined() + "</tr></thead><tbody>\n"
-            for s in sampleOrder {
-                h += "<tr><th>\(s)</th>"
-                for c in columns {
-                    if let o = heatmaps.overlays.first(where: { $0.sample == s && $0.explainer == c }) {
-                        h += "<td>\(image(o.figure, alt: "sample \(s), \(style.look(c).label)"))\(o.layer.map { "<div class=\"cap\">layer \(e($0))</div>" } ?? "")</td>"
+            rowsOrder.sort { (order.firstIndex(of: $0) ?? Int.max, $0) < (order.firstIndex(of: $1) ?? Int.max, $1) }
+            h += "<section id=\"overlays\"><h2>Heatmaps</h2>\n<p class=\"note\">Each map over its image (gray), explainers by mean rank. VIRIDIS for magnitudes (from the minimum to the 99.5th percentile), BLUE-WHITE-RED for signed maps (±99.5th percentile of |value|, white = 0); the numbers at the colour bar are its ends.</p>\n"
+            h += "<div class=\"scroll\"><table class=\"maps\"><thead><tr><th></th>" + sampleOrder.map { "<th>sample \($0)</th>" }.joined() + "</tr></thead><tbody>\n"
+            for id in rowsOrder {
+                h += "<tr><th class=\"rowname\">\(name(id))</th>"
+                for s in sampleOrder {
+                    if let o = heatmaps.overlays.first(where: { $0.sample == s && $0.explainer == id }) {
+                        h += "<td>\(image(o.figure, alt: "sample \(s), \(style.look(id).label)"))\(o.layer.map { "<div class=\"cap\">layer \(e($0))</div>" } ?? "")</td>"
                     } else { h += "<td>–</td>" }
                 }
                 h += "</tr>\n"
@@ -204,9 +203,9 @@ enum HTMLReport {
 
     static let css = """
     body{margin:0;background:#fafafa;color:#1d1d1d;font:15px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif}
-    main{max-width:1120px;margin:0 auto;padding:16px 20px 48px;background:#fff}
+    main{max-width:1360px;margin:0 auto;padding:16px 16px 48px;background:#fff}
     h1{font-size:26px;margin:8px 0 4px}h2{font-size:20px;margin:32px 0 8px;padding-bottom:4px;border-bottom:2px solid #e5e5e5}
-    h3{font-size:16px;margin:18px 0 6px}h4{font-size:14px;margin:12px 0 4px;color:#8a3b00}
+    h3{font-size:16px;margin:18px 0 6px}h4{font-size:14px;margin:14px 0 2px;color:#8a3b00}.why{margin:0 0 2px;font-size:13px;color:#555}
     .sub{color:#555;margin-top:0}.note{color:#555;font-size:13px}.headline{font-size:17px;font-weight:600;background:#eef4fb;border-left:4px solid #0072B2;padding:8px 12px}
     .ok{background:#eef8f0;border-left:4px solid #009E73;padding:8px 12px}
     ul.warn{margin:4px 0 8px;padding-left:20px}ul.warn li{margin:3px 0;font-size:14px}
@@ -219,10 +218,10 @@ enum HTMLReport {
     .explainer{white-space:nowrap}.control{color:#777;font-style:italic}
     sup a{text-decoration:none;color:#0072B2;font-size:11px;margin-left:1px}
     .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,520px),1fr));gap:14px}
-    figure{margin:0;border:1px solid #eee;padding:6px;background:#fff}figcaption{font-size:11px;color:#888}
+    figure{margin:0;border:1px solid #eee;padding:6px;background:#fff;overflow-x:auto}figure svg{min-width:480px}figcaption{font-size:11px;color:#888}
     svg{max-width:100%;height:auto;display:block}
-    table.maps td,table.maps th{border:none;padding:4px;text-align:center;vertical-align:middle}
-    img.hm{image-rendering:pixelated;max-width:none;display:block;margin:0 auto}
+    table.maps td,table.maps th{border:none;padding:2px;text-align:center;vertical-align:middle}table.maps th.rowname{text-align:right;font-size:13px}
+    img.hm{image-rendering:pixelated;max-width:none;display:block;margin:0}
     .cap{font-size:11px;color:#666}
     table.kv th{white-space:nowrap}code{font-size:12.5px;word-break:break-all}
     ol.fn{font-size:13px;color:#444}details{margin:8px 0}

@@ -18,12 +18,26 @@ public struct HeatmapFigure: Sendable {
     /// The x of the colour bar's left edge in `image`.
     public let barOrigin: Int
 
+    /// The bar's end values written to the precision of its span (three significant digits of
+    /// `high − low`), so a minimum of 6.8e-05 under a maximum of 0.42 reads `0.000`, not an
+    /// exponent that tells the reader nothing at this scale.
+    static func labels(low: Float, high: Float) -> (high: String, low: String) {
+        let span = Double(high - low)
+        guard span.isFinite, span > 0 else { return (Markup.number(Double(high)), Markup.number(Double(low))) }
+        let exponent = Int(floor(log10(span)))
+        if exponent < -3 || exponent > 4 { return (Markup.number(Double(high)), Markup.number(Double(low))) }
+        let decimals = max(0, 2 - exponent)
+        func f(_ v: Float) -> String { let s = String(format: "%.\(decimals)f", Double(v)); return s.hasPrefix("-") && Double(s) == 0 ? String(s.dropFirst()) : s }
+        return (f(high), f(low))
+    }
+
     /// Width of the colour bar and the gap before it, in output pixels.
     static let barWidth = 16, gap = 8
 
     /// The figure of `map` (h × w) over `pixels` (h × w × c uint8), or of the map alone when
-    /// `pixels` is nil.
-    public init(map: [Float], pixels: [UInt8]?, height h: Int, width w: Int, channels c: Int, signed: Bool, minimumSize: Int = 192) {
+    /// `pixels` is nil. `annotated` false leaves out the bar's values and the colormap's name,
+    /// for small multiples (the sanity-check rows) whose caption names the colormap once.
+    public init(map: [Float], pixels: [UInt8]?, height h: Int, width w: Int, channels c: Int, signed: Bool, minimumSize: Int = 192, annotated: Bool = true) {
         let overlay = pixels.map { Heatmap.overlay(map: map, pixels: $0, height: h, width: w, channels: c, signed: signed) }
             ?? Heatmap.image(map: map, height: h, width: w, signed: signed)
         let range = Heatmap.range(map, signed: signed)
@@ -32,14 +46,14 @@ public struct HeatmapFigure: Sendable {
         let k = max(1, Int((Double(minimumSize) / Double(max(1, max(h, w)))).rounded(.up)))
         // Layout: the map, a gap, the colour bar, its end values beside it; the colormap's name below.
         let scale = max(1, min(2, h * k / 60))
-        let highText = Markup.number(Double(range.high)), lowText = Markup.number(Double(range.low))
+        let (highText, lowText) = Self.labels(low: range.low, high: range.high)
         let barX = w * k + Self.gap
         let labelX = barX + Self.barWidth + 3
         let textHeight = 5 * scale
-        let ow = max(labelX + max(BitmapFont.width(highText, scale: scale), BitmapFont.width(lowText, scale: scale)) + 2,
-                     BitmapFont.width(colormap, scale: scale) + 2)
+        let ow = annotated ? max(labelX + max(BitmapFont.width(highText, scale: scale), BitmapFont.width(lowText, scale: scale)) + 2,
+                                 BitmapFont.width(colormap, scale: scale) + 2) : barX + Self.barWidth
         let mapHeight = h * k
-        let oh = mapHeight + textHeight + 4 * scale
+        let oh = annotated ? mapHeight + textHeight + 4 * scale : mapHeight
         var out = [UInt8](repeating: 255, count: oh * ow * 3)
         for y in 0..<mapHeight {
             for x in 0..<(w * k) {
@@ -57,10 +71,12 @@ public struct HeatmapFigure: Sendable {
                 out[dst + 2] = edge ? 60 : UInt8((color.2 * 255).rounded())
             }
         }
-        let ink: (UInt8, UInt8, UInt8) = (40, 40, 40)
-        BitmapFont.draw(highText, x: labelX, y: 0, scale: scale, color: ink, into: &out, rowWidth: ow)
-        BitmapFont.draw(lowText, x: labelX, y: mapHeight - textHeight, scale: scale, color: ink, into: &out, rowWidth: ow)
-        BitmapFont.draw(colormap, x: 0, y: mapHeight + 2 * scale, scale: scale, color: ink, into: &out, rowWidth: ow)
+        if annotated {
+            let ink: (UInt8, UInt8, UInt8) = (40, 40, 40)
+            BitmapFont.draw(highText, x: labelX, y: 0, scale: scale, color: ink, into: &out, rowWidth: ow)
+            BitmapFont.draw(lowText, x: labelX, y: mapHeight - textHeight, scale: scale, color: ink, into: &out, rowWidth: ow)
+            BitmapFont.draw(colormap, x: 0, y: mapHeight + 2 * scale, scale: scale, color: ink, into: &out, rowWidth: ow)
+        }
         barOrigin = barX
         image = PNGImage(width: ow, height: oh, channels: 3, pixels: out)
     }

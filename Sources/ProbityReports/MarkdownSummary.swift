@@ -36,7 +36,7 @@ public enum MarkdownSummary {
             s += "\nMean [95 % CI] (rank); ↑ higher is better, ↓ lower is better.\n"
         }
         if !verdict.warnings.isEmpty {
-            s += "\n**Warnings (\(verdict.warnings.count))**\n\n" + verdict.warnings.map { "- \(cell($0.message))\n" }.joined()
+            s += "\n**Warnings (\(verdict.warnings.count))**\n\n" + verdict.warnings.map { "- *\(cell(Verdict.explanation($0.kind).title))*: \(cell($0.message))\n" }.joined()
         }
         return s
     }

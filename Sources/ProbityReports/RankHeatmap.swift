@@ -14,7 +14,9 @@ enum RankHeatmap {
         let labelWidth = min(220, (order.map { SVG.textWidth(style.look($0).label, size: 12) }.max() ?? 40) + 16)
         let headDepth = min(150, (columns.map { SVG.textWidth($0, size: 12) }.max() ?? 40) * 0.72 + 24)
         let (left, top) = (labelWidth + 8, 44 + headDepth)
-        let width = max(420, left + Double(columns.count) * cell + 24)
+        // Column labels lean right at 40°: leave room for the last one's horizontal extent.
+        let lastLabel = SVG.textWidth(columns.last == ReportInput.meanRankMetric ? "mean rank" : columns.last ?? "", size: 12) * 0.77
+        let width = max(420, left + (Double(columns.count) - 0.5) * cell + lastLabel + 24)
         let height = top + Double(order.count) * cell + 40
         var svg = SVG(width: width, height: height)
         svg.text("Rank per metric (1 = best)", x: 12, y: 20, size: 15, weight: "bold", cls: "chart-title")

@@ -42,9 +42,10 @@ struct ReportCharts {
         }
         for metric in input.metrics where Verdict.sanityMetrics.contains(metric) {
             let rows = input.summary.filter { $0.metric == metric }
+            let mode = input.run?.metrics.map(ExplainerName.init).first { $0.name == metric }?.options.first { $0.key == "mode" }?.value
             for measure in SanityChart.measures(rows) {
                 charts.append(Chart(kind: .sanity(metric: metric, measure: measure), fileName: name("sanity_\(metric)_\(measure)"),
-                                    svg: SanityChart.svg(metric: metric, measure: measure, rows: rows, style: style)))
+                                    svg: SanityChart.svg(metric: metric, measure: measure, rows: rows, style: style, mode: mode)))
             }
         }
         if !input.metrics.isEmpty, !order.isEmpty {

@@ -28,7 +28,7 @@ struct ReportHeatmaps {
         }
         sanityRows = input.sanityMaps.map { row in
             (row.explainer, row.maps.map { m in
-                let f = HeatmapFigure(map: m.map, pixels: nil, height: row.height, width: row.width, channels: 1, signed: row.signed, minimumSize: 96)
+                let f = HeatmapFigure(map: m.map, pixels: nil, height: row.height, width: row.width, channels: 1, signed: row.signed, minimumSize: 128, annotated: false)
                 return (m.label, Figure(fileName: name("sanity_\(label(row.explainer))_\(m.label)_\(f.colormap)"), figure: f))
             })
         }

@@ -23,7 +23,9 @@ enum SanityChart {
     }
 
     /// The chart for one `measure` of the summary `rows` of one sanity metric.
-    static func svg(metric: String, measure: String, rows: [SummaryRow], style: ChartStyle) -> String {
+    /// `mode` is the metric's `mode` option from the run record (`cascading`, `independent`),
+    /// nil when unknown; it only changes the axis title.
+    static func svg(metric: String, measure: String, rows: [SummaryRow], style: ChartStyle, mode: String? = nil) -> String {
         var layers: [String] = []
         var values: [String: [String: SummaryRow]] = [:]  // explainer → layer → row
         for r in rows {
@@ -55,7 +57,12 @@ enum SanityChart {
             svg.line(x1: x(i), y1: plotBottom, x2: x(i), y2: plotBottom + 5, stroke: "#444", cls: "tick")
             svg.text(c, x: x(i) + 4, y: plotBottom + 16, size: 11, anchor: "end", fill: i == 0 ? "#000" : "#333", rotate: -40, cls: "tick-label")
         }
-        svg.text("randomized up to layer (cascading from the output)", x: (left + right) / 2, y: height - 10, size: 12, anchor: "middle", fill: "#333")
+        let axisTitle = switch mode {
+        case "cascading": "layers randomized from the output down to this one (cascading)"
+        case "independent": "layer randomized (one at a time)"
+        default: "randomized layer, in the run's order"
+        }
+        svg.text(axisTitle, x: (left + right) / 2, y: height - 10, size: 12, anchor: "middle", fill: "#333")
         svg.text("\(measure) similarity", x: 16, y: (top + plotBottom) / 2, size: 12, anchor: "middle", fill: "#333", rotate: -90)
 
         for id in ids.sorted(by: { style.look($0).control && !style.look($1).control }) {

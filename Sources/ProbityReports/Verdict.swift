@@ -30,6 +30,17 @@ public struct Verdict: Sendable {
         public var message: String
     }
 
+    /// A heading and one sentence on why each kind matters, for the writers.
+    public static func explanation(_ kind: Kind) -> (title: String, why: String) {
+        switch kind {
+        case .sanityFailed: return ("Failed sanity checks", "These maps barely change when what the model learned is destroyed, so they do not explain the model (Adebayo et al. 2018).")
+        case .controlTies: return ("Controls tie or beat methods", "A control ignores the model; where its 95 % interval overlaps a method's, or its mean is better, the metric does not show that method doing better than a baseline.")
+        case .saturated: return ("Saturated metrics", "The metric gives no room between a random map and the best method, or the perturbation barely moves the score.")
+        case .indistinct: return ("Metrics that cannot tell methods apart", "Samples disagree on the order of the methods, so the metric's ranking is close to noise (Tomsett et al. 2020).")
+        case .missingScores: return ("Samples not scored", "These means are over fewer samples than the others'; the missing ones may not be missing at random.")
+        }
+    }
+
     public static let minimumAlpha = 0.2
     public static let maximumSimilarity = 0.5
     public static let flatCurve = 0.1
@@ -63,13 +74,13 @@ public struct Verdict: Sendable {
                 guard !beaten.isEmpty else { continue }
                 let list = beaten.map { "\(label($0.explainer)) \(interval($0))" }.joined(separator: ", ")
                 w.append(Warning(kind: .controlTies, metric: metric, explainers: [c.explainer] + beaten.map(\.explainer),
-                                 message: "\(metric): the control \(label(c.explainer)) \(interval(c)) ties or beats \(list) — the metric does not show these methods doing better than a baseline that ignores the model."))
+                                 message: "\(metric): control \(label(c.explainer)) \(interval(c)) ties or beats \(list)."))
             }
             // Saturation: random inside the best method's interval.
             if let random = controls.first(where: { ExplainerName($0.explainer).name == "random" }),
                let best = methods.min(by: { better($0.mean, $1.mean) }), random.mean >= best.low, random.mean <= best.high {
                 w.append(Warning(kind: .saturated, metric: metric, explainers: [random.explainer, best.explainer],
-                                 message: "\(metric) saturates: the random control's mean \(Markup.number(random.mean)) lies inside the interval of the best method, \(label(best.explainer)) \(interval(best))."))
+                                 message: "\(metric): the random control's mean \(Markup.number(random.mean)) lies inside the interval of the best method, \(label(best.explainer)) \(interval(best))."))
             }
             // Saturation: flat curves.
             if let byExplainer = input.curves[metric], !byExplainer.isEmpty {
@@ -79,7 +90,7 @@ public struct Verdict: Sendable {
                     let s = starts.reduce(0, +) / Double(starts.count), e = ends.reduce(0, +) / Double(ends.count)
                     if abs(e - s) < Self.flatCurve {
                         w.append(Warning(kind: .saturated, metric: metric, explainers: [],
-                                         message: "\(metric) curves are flat: averaged over explainers they start at \(Markup.number(s)) and end at \(Markup.number(e)), so perturbing every pixel barely changes the score and the curves cannot separate the methods."))
+                                         message: "\(metric): the curves are flat — averaged over explainers they start at \(Markup.number(s)) and end at \(Markup.number(e)), so perturbing every pixel barely changes the score."))
                     }
                 }
             }
@@ -87,13 +98,13 @@ public struct Verdict: Sendable {
             if let alpha = input.reliability.first(where: { $0.kind == "inter_rater" && $0.metric == metric && $0.variant == "" }),
                alpha.value.isFinite, alpha.value < Self.minimumAlpha {
                 w.append(Warning(kind: .indistinct, metric: metric, explainers: [],
-                                 message: "\(metric) cannot tell the methods apart: Krippendorff's α = \(Markup.number(alpha.value)) over \(alpha.n) samples (below \(Markup.number(Self.minimumAlpha))); samples disagree on the order, so its ranking is close to noise."))
+                                 message: "\(metric): Krippendorff's α = \(Markup.number(alpha.value)) over \(alpha.n) samples (below \(Markup.number(Self.minimumAlpha)))."))
             }
             // Sanity checks.
             if Self.sanityMetrics.contains(metric) {
                 for m in methods where m.mean > Self.maximumSimilarity {
                     w.append(Warning(kind: .sanityFailed, metric: metric, explainers: [m.explainer],
-                                     message: "\(label(m.explainer)) fails the \(metric) sanity check: similarity \(interval(m)) to the maps of the randomized model is above \(Markup.number(Self.maximumSimilarity)); its maps barely depend on what the model learned."))
+                                     message: "\(label(m.explainer)) on \(metric): similarity \(interval(m)) to its maps on the randomized model, above \(Markup.number(Self.maximumSimilarity))."))
                 }
             }
         }
@@ -113,7 +124,7 @@ public struct Verdict: Sendable {
                 let count = statuses.values.reduce(0, +), n = total[metric]![e]!
                 let detail = statuses.keys.sorted().map { "\(statuses[$0]!) \($0)" }.joined(separator: ", ")
                 w.append(Warning(kind: .missingScores, metric: metric, explainers: [e],
-                                 message: "\(label(e)) on \(metric): \(count) of \(n) samples not scored (\(detail)); its mean is over \(n - count) samples."))
+                                 message: "\(label(e)) on \(metric): \(count) of \(n) samples not scored (\(detail)); its mean is over \(n - count)."))
             }
         }
         warnings = w
