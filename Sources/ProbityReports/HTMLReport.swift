@@ -176,9 +176,10 @@ enum HTMLReport {
                 kv.append(("machine", [m.os, m.cores.map { "\($0) cores" }, m.memoryBytes.map { "\(Markup.number(Double($0) / 1_073_741_824, digits: 3)) GiB" }].compactMap { $0 }.joined(separator: ", ")))
             }
             for (k, v) in kv { h += "<tr><th>\(e(k))</th><td><code>\(e(v).replacingOccurrences(of: "\n", with: "<br>"))</code></td></tr>\n" }
+            if !run.metrics.isEmpty { h += "<tr><th colspan=\"2\" class=\"group\">metrics and their options</th></tr>\n" }
             for m in run.metrics {
-                let n = ExplainerName(m)
-                h += "<tr><th>metric \(e(n.name))</th><td><code>\(e(n.optionText.isEmpty ? "defaults" : n.optionText))</code></td></tr>\n"
+                let n = ExplainerName(m)  // metric ids have the explainer id's `name@options` form
+                h += "<tr><th>\(e(n.name))</th><td><code>\(e(n.optionText.isEmpty ? "defaults" : n.optionText))</code></td></tr>\n"
             }
             h += "</tbody></table></div>\n"
             if !run.timings.isEmpty {
@@ -223,7 +224,7 @@ enum HTMLReport {
     table.maps td,table.maps th{border:none;padding:2px;text-align:center;vertical-align:middle}table.maps th.rowname{text-align:right;font-size:13px}
     img.hm{image-rendering:pixelated;max-width:none;display:block;margin:0}
     .cap{font-size:11px;color:#666}
-    table.kv th{white-space:nowrap}code{font-size:12.5px;word-break:break-all}
+    table.kv th{min-width:6em}table.kv th.group{background:#f6f6f6;font-weight:600}code{font-size:12.5px;overflow-wrap:anywhere}
     ol.fn{font-size:13px;color:#444}details{margin:8px 0}
     """
 }
