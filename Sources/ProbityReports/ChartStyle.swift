@@ -7,6 +7,11 @@ import Foundation
 struct ChartStyle {
     struct Look { let color: String; let dash: String?; let control: Bool; let label: String; let tooltip: String }
 
+    /// Vertical spacing of legend entries, in pixels.
+    static let legendRow = 20.0
+    /// Labels longer than this are cut with an ellipsis (the tooltip keeps the whole name).
+    static let maximumLabel = 24
+
     static let methodColors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255", "#44AA99", "#117733", "#AA4499"]
     static let controlColors = ["#6e6e6e", "#9a9a9a", "#444444"]
     static let controlDashes = ["7 4", "2 3", "9 3 2 3"]
@@ -17,7 +22,7 @@ struct ChartStyle {
 
     init(explainers: [String]) {
         self.explainers = explainers
-        let labels = ExplainerName.labels(explainers)
+        let labels = ExplainerName.labels(explainers).mapValues(Self.shortened)
         var m = 0, c = 0
         for id in explainers {
             let name = ExplainerName(id)
@@ -52,6 +57,9 @@ struct ChartStyle {
     }
 
     private static func patternKey(_ color: String) -> String { color.filter(\.isHexDigit) }
+
+    /// `s`, cut to `maximumLabel` characters with a trailing ellipsis when longer.
+    static func shortened(_ s: String) -> String { s.count > maximumLabel ? String(s.prefix(maximumLabel - 1)) + "…" : s }
 
     /// "higher is better" or "lower is better".
     static func direction(_ higherIsBetter: Bool) -> String { higherIsBetter ? "higher is better" : "lower is better" }

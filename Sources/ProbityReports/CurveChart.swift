@@ -5,7 +5,7 @@ import Foundation
 /// one line per explainer, controls grey and dashed, the legend beside the plot so it never
 /// covers a curve. The title states which way the area under the curve should go.
 enum CurveChart {
-    static let width = 640.0, height = 360.0
+    static let width = 640.0, minimumHeight = 360.0
 
     static func svg(metric: String, curves: [String: ReportInput.Curves], higherIsBetter: Bool?, style: ChartStyle) -> String {
         let ids = style.explainers.filter { curves[$0] != nil } + curves.keys.filter { !style.explainers.contains($0) }.sorted()
@@ -13,6 +13,8 @@ enum CurveChart {
         let (left, top, bottom) = (62.0, 50.0, 50.0)
         let legendWidth = min(200, (ids.map { SVG.textWidth(style.look($0).label, size: 12) }.max() ?? 40) + 44)
         let right = width - legendWidth - 16
+        // Taller when the legend (20 px an entry) needs it, so entries never run off the chart.
+        let height = max(Self.minimumHeight, top + 8 + Double(ids.count) * ChartStyle.legendRow + bottom)
         let plotBottom = height - bottom
         let x = ChartScale(covering: [0, 1], tickCount: 5, pixels: (left, right))
         let y = ChartScale(covering: means.flatMap { $0 }, tickCount: 5, pixels: (plotBottom, top))
@@ -44,7 +46,7 @@ enum CurveChart {
         }
         for (i, id) in ids.enumerated() {
             let look = style.look(id)
-            let ly = top + 8 + Double(i) * 20
+            let ly = top + 8 + Double(i) * ChartStyle.legendRow
             svg.line(x1: right + 16, y1: ly, x2: right + 42, y2: ly, stroke: look.color, width: 2.2, cls: "legend-line",
                      extra: look.dash.map { [("stroke-dasharray", $0)] } ?? [])
             svg.text(look.label, x: right + 48, y: ly + 4, size: 12, fill: "#222", cls: "legend-label", tooltip: look.tooltip)

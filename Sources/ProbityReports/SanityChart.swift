@@ -7,7 +7,7 @@ import Foundation
 /// method that passes drops towards 0; one that stays near 1 ignores the model. Drawn from the
 /// `<layer>/<measure>` variants of the summary rows, one chart per measure.
 enum SanityChart {
-    static let width = 640.0, height = 380.0
+    static let width = 640.0, minimumHeight = 380.0
 
     /// The similarity measures that have per-layer variants in `rows`, in first-appearance order.
     static func measures(_ rows: [SummaryRow]) -> [String] {
@@ -39,6 +39,8 @@ enum SanityChart {
         let labelDepth = min(110, (categories.map { SVG.textWidth($0, size: 11) }.max() ?? 30) * 0.72 + 20)
         let legendWidth = min(200, (ids.map { SVG.textWidth(style.look($0).label, size: 12) }.max() ?? 40) + 44)
         let right = width - legendWidth - 16
+        // Taller when the legend (20 px an entry) needs it, so entries never run off the chart.
+        let height = max(Self.minimumHeight, top + 8 + Double(ids.count) * ChartStyle.legendRow + labelDepth + 30)
         let plotBottom = height - labelDepth - 30
         let step = categories.count > 1 ? (right - left - 20) / Double(categories.count - 1) : 0
         func x(_ i: Int) -> Double { left + 10 + Double(i) * step }
@@ -79,7 +81,7 @@ enum SanityChart {
         }
         for (i, id) in ids.enumerated() {
             let look = style.look(id)
-            let ly = top + 8 + Double(i) * 20
+            let ly = top + 8 + Double(i) * ChartStyle.legendRow
             svg.line(x1: right + 16, y1: ly, x2: right + 42, y2: ly, stroke: look.color, width: 2.2, cls: "legend-line",
                      extra: look.dash.map { [("stroke-dasharray", $0)] } ?? [])
             svg.text(look.label, x: right + 48, y: ly + 4, size: 12, fill: "#222", cls: "legend-label", tooltip: look.tooltip)

@@ -82,6 +82,27 @@ final class ChartGeometryTests: XCTestCase {
         XCTAssertEqual(svg.withClass("sanity-line").count, 5)
     }
 
+    /// Twenty explainers, one with a long name: every legend entry lies inside the drawing,
+    /// entries do not overlap, and the long name is cut (its tooltip keeps it whole).
+    func testLegendFitsManyAndLongNames() {
+        let long = String(repeating: "very_long_method_name_", count: 3) + "@k=v"
+        let ids = (0..<19).map { "method_\($0)" } + [long]
+        let curve = ReportInput.Curves(samples: [0], rows: [[1, 0.5, 0]])
+        let svgText = CurveChart.svg(metric: "deletion", curves: Dictionary(uniqueKeysWithValues: ids.map { ($0, curve) }), higherIsBetter: false, style: ChartStyle(explainers: ids))
+        let svg = SVGElements(svgText)
+        XCTAssertNil(svg.error)
+        let height = svg.elements[0].number("height"), width = svg.elements[0].number("width")
+        let entries = svg.withClass("legend-label")
+        XCTAssertEqual(entries.count, 20)
+        let ys = entries.map { $0.number("y") }
+        XCTAssertTrue(ys.allSatisfy { $0 > 0 && $0 < height }, "legend inside the drawing")
+        XCTAssertTrue(zip(ys, ys.dropFirst()).allSatisfy { $1 - $0 >= 14 }, "legend entries do not overlap")
+        let longLabel = entries.last!.text
+        XCTAssertEqual(longLabel.count, ChartStyle.maximumLabel)
+        XCTAssertTrue(longLabel.hasPrefix("very_long_method") && longLabel.hasSuffix("…"))
+        XCTAssertTrue(entries.allSatisfy { $0.number("x") + SVG.textWidth($0.text, size: 12) <= width + 1 }, "legend inside the width")
+    }
+
     func testNiceTicksCoverTheData() {
         let s = ChartScale(covering: [0.13, 0.87], include: [0], pixels: (0, 100))
         XCTAssertEqual(s.ticks.first, 0); XCTAssertGreaterThanOrEqual(s.ticks.last!, 0.87)
