@@ -138,11 +138,23 @@ public struct Verdict: Sendable {
         let text = "\(label(best.explainer)) ranks best by mean rank over \(input.metrics.count) metrics: \(Markup.number(best.mean)) (95 % CI \(Markup.number(best.low))–\(Markup.number(best.high)))."
         guard ranking.count > 1 else { return text }
         let close = ranking.dropFirst().filter { $0.low <= best.high }
+        let second = ranking[1]
+        let tests = pairedTests(best.explainer, second.explainer, input: input, label: label)
         if close.isEmpty {
-            let second = ranking[1]
-            return text + " Its interval is clear of the runner-up, \(label(second.explainer)) (\(Markup.number(second.mean)), \(Markup.number(second.low))–\(Markup.number(second.high))): the lead is solid on these samples."
+            return text + " Its interval is clear of the runner-up, \(label(second.explainer)) (\(Markup.number(second.mean)), \(Markup.number(second.low))–\(Markup.number(second.high))): the lead is solid on these samples." + tests
         }
         let names = close.map { "\(label($0.explainer)) (\(Markup.number($0.mean)), \(Markup.number($0.low))–\(Markup.number($0.high)))" }.joined(separator: ", ")
-        return text + " Not clearly ahead: the interval of \(names) overlaps it."
+        return text + " Not clearly ahead: the interval of \(names) overlaps it." + tests
+    }
+
+    /// " Paired tests against saliency (Holm, p < 0.05): better on 1 metric, worse on 2, no
+    /// significant difference on 3." — from the main-variant rows of `pairwise.csv`; "" when
+    /// the two were not tested.
+    static func pairedTests(_ best: String, _ other: String, input: ReportInput, label: (String) -> String) -> String {
+        let rows = input.pairwise.filter { $0.variant == "" && Set([$0.a, $0.b]) == Set([best, other]) && input.metrics.contains($0.metric) }
+        guard !rows.isEmpty else { return "" }
+        let wins = rows.filter { $0.better == best }.count, losses = rows.filter { $0.better == other }.count
+        func metrics(_ n: Int) -> String { n == 1 ? "1 metric" : "\(n) metrics" }
+        return " Paired tests against \(label(other)) (Wilcoxon, Holm p < 0.05): better on \(metrics(wins)), worse on \(metrics(losses)), no significant difference on \(metrics(rows.count - wins - losses))."
     }
 }

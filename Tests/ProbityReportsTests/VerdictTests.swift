@@ -62,6 +62,20 @@ final class VerdictTests: XCTestCase {
         XCTAssertEqual(sanity.map(\.explainers), [["gradcam@layer=auto"]])
     }
 
+    /// The headline counts the paired tests between the best and the runner-up.
+    func testHeadlineCountsPairedTestsAgainstTheRunnerUp() {
+        var input = F.clean()
+        let ig = "integrated_gradients@baseline=black,method=gausslegendre,steps=50", gc = "gradcam@layer=auto"
+        func test(_ metric: String, better: String) -> PairwiseRow {
+            PairwiseRow(metric: metric, variant: "", a: gc, b: ig, n: 20, meanDifference: 0, statistic: 0, p: 0.01, pHolm: better.isEmpty ? 0.2 : 0.01, better: better)
+        }
+        input.pairwise = [test("insertion", better: ig), test("deletion", better: ig), test("model_randomization", better: ""),
+                          PairwiseRow(metric: "insertion", variant: "logits/spearman", a: gc, b: ig, n: 20, meanDifference: 0, statistic: 0, p: 0.01, pHolm: 0.01, better: gc)]
+        let h = Verdict(input).headline
+        XCTAssertTrue(h.contains("Paired tests against gradcam"), h)
+        XCTAssertTrue(h.contains("better on 2 metrics, worse on 0 metrics, no significant difference on 1 metric."), h)
+    }
+
     func testNoMeanRankGivesAHeadlineWithoutRanking() {
         var input = F.clean()
         input.summary.removeAll { $0.metric == ReportInput.meanRankMetric }
