@@ -59,14 +59,14 @@ public struct EvaluateRun {
         }
         let total = try plans.reduce(0) { t, p in t + (try scoring.pending(explainer: p.0, batches: p.1)) }
         var done = 0, scored = 0
-        var timings: [RunRecord.Timing] = []
+        var timings: [RunJSON.Timing] = []
         progress?(ProgressEvent(stage: "evaluate", done: 0, total: total))
         do {
             for (key, batches) in plans {
                 let t = try scoring.run(explainer: key, batches: batches) { n in
                     if n > 0 { done += 1; scored += n; progress?(ProgressEvent(stage: "evaluate", done: done, total: total, detail: key)) }
                 }
-                timings += t.map { RunRecord.Timing(stage: "evaluate", explainer: $0.explainer, metric: $0.metric, seconds: $0.seconds, samples: $0.samples) }
+                timings += t.map { RunJSON.Timing(stage: "evaluate", explainer: $0.explainer, metric: $0.metric, seconds: $0.seconds, samples: $0.samples) }
             }
         } catch {
             // Keep what was scored and write the tables of it, then report the problem.
@@ -77,10 +77,11 @@ public struct EvaluateRun {
         try store.commit()
         let outcome = try aggregate(store: store, keys: keys, dataset: dataset)
         let samples = Set(plans.flatMap { $0.1.flatMap { $0 } }).count
-        try RunRecord(command: "evaluate", model: .init(path: modelPath, sha256: modelSHA), dataset: .init(path: datasetPath, sha256: datasetSHA),
+        try RunJSON(command: "evaluate", model: .init(path: modelPath, sha256: modelSHA), dataset: .init(path: datasetPath, sha256: datasetSHA),
                       attributions: attributionsPath, scores: out + "/scores.h5", explainers: keys, metrics: metrics.map(\.id), samples: samples,
                       seed: seed, target: "cache", metricTarget: target?.description ?? "cache", seconds: Date().timeIntervalSince(started),
                       timings: timings).write(to: out + "/run.json")
+        try ReportBuilder(directory: out).write()
         return Outcome(rows: outcome.rows, summary: outcome.summary, scored: scored)
     }
 

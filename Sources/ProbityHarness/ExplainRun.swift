@@ -53,7 +53,9 @@ public struct ExplainRun {
         stage.target = target
         stage.seed = seed
         let (key, _) = try stage.prepare(explainer, replace: overwrite)
-        let batches = RunPlan(samples: indices, batch: batch).batches
+        // The samples still missing, in batches (a rerun over more samples computes only the new ones).
+        let finished = try cache.done(key)
+        let batches = RunPlan(samples: indices.filter { !finished[$0] }, batch: batch).batches
         let total = try stage.pending(key, batches: batches).reduce(0) { $0 + $1.count }
         var done = 0
         progress?(ProgressEvent(stage: "explain", done: 0, total: total, detail: type(of: explainer).name))
@@ -68,7 +70,7 @@ public struct ExplainRun {
             throw error
         }
         try cache.commit()
-        return Summary(id: key, computed: outcome.computed, reused: outcome.reused, seconds: outcome.seconds, failures: outcome.failures,
+        return Summary(id: key, computed: outcome.computed, reused: indices.count - outcome.computed, seconds: outcome.seconds, failures: outcome.failures,
                        constant: outcome.constant, nonFinite: outcome.nonFinite)
     }
 }

@@ -138,7 +138,7 @@ public struct Merge {
         let aggregated = try Aggregation(store: store, explainers: record.explainers, metrics: metricColumns, samples: samples, labels: labels, seed: record.seed)
             .write(to: out)
         // run.json: the shards' records combined.
-        let records = try parts.map { try RunRecord.read($0.dir + "/run.json") }
+        let records = try parts.map { try RunJSON.read($0.dir + "/run.json") }
         var run = records[0]
         run.command = "merge"
         run.samples = samples.count
@@ -149,6 +149,7 @@ public struct Merge {
         run.timings = records.flatMap(\.timings)
         try run.write(to: out + "/run.json")
         if let suite = FileManager.default.contents(atPath: parts[0].dir + "/suite.yaml") { try AtomicFile.write(suite, to: out + "/suite.yaml") }
+        try ReportBuilder(directory: out).write()
         return Outcome(shards: parts.count, samples: samples.count, rows: aggregated.rows, summary: aggregated.summary)
     }
 }

@@ -96,7 +96,8 @@ public struct Suite: Sendable, Equatable {
             guard let v = try scalar(key) else { throw ProbityError.badFile(path, "missing key `\(key)`") }
             return v
         }
-        func resolve(_ p: String) -> String { p.hasPrefix("/") || dir.isEmpty ? p : ((dir + "/" + p) as NSString).standardizingPath }
+        // Absolute paths, so run.json and error messages say where files are from any folder.
+        func resolve(_ p: String) -> String { URL(fileURLWithPath: p.hasPrefix("/") || dir.isEmpty ? p : dir + "/" + p).standardizedFileURL.path }
         func existing(_ key: String) throws -> String {
             let (value, node) = try required(key)
             let full = resolve(value)

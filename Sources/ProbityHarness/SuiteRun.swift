@@ -84,7 +84,7 @@ public struct SuiteRun {
             keys.append(key)
         }
         outcome.explainers = keys
-        var timings: [RunRecord.Timing] = []
+        var timings: [RunJSON.Timing] = []
         let explainTotal = try keys.reduce(0) { t, k in t + (try explaining.pending(k, batches: batches)).reduce(0) { $0 + $1.count } }
         var explained = 0
         progress?(ProgressEvent(stage: "explain", done: 0, total: explainTotal))
@@ -99,7 +99,7 @@ public struct SuiteRun {
                 outcome.explainReused += r.reused
                 if !r.constant.isEmpty { outcome.constantMaps[key] = r.constant.count }
                 if !r.failures.isEmpty { outcome.failedMaps[key] = r.failures.count }
-                timings.append(RunRecord.Timing(stage: "explain", explainer: key, metric: "", seconds: r.seconds, samples: r.computed))
+                timings.append(RunJSON.Timing(stage: "explain", explainer: key, metric: "", seconds: r.seconds, samples: r.computed))
             }
         } catch {
             try? cache.commit()
@@ -128,7 +128,7 @@ public struct SuiteRun {
                     outcome.scored += n
                     progress?(ProgressEvent(stage: "score", done: units, total: scoreTotal, detail: name))
                 }
-                timings += t.map { RunRecord.Timing(stage: "score", explainer: $0.explainer, metric: $0.metric, seconds: $0.seconds, samples: $0.samples) }
+                timings += t.map { RunJSON.Timing(stage: "score", explainer: $0.explainer, metric: $0.metric, seconds: $0.seconds, samples: $0.samples) }
             }
         } catch {
             try? store.commit()
@@ -139,7 +139,7 @@ public struct SuiteRun {
         // Aggregate (a whole run) or record the shard.
         let samples = batches.flatMap { $0 }
         outcome.seconds = Date().timeIntervalSince(started)
-        var record = RunRecord(command: "run", model: .init(path: suite.model, sha256: modelSHA), dataset: .init(path: suite.dataset, sha256: datasetSHA),
+        var record = RunJSON(command: "run", model: .init(path: suite.model, sha256: modelSHA), dataset: .init(path: suite.dataset, sha256: datasetSHA),
                                attributions: attributionsPath, scores: scoresPath, explainers: keys, metrics: metrics.map(\.id), samples: samples.count,
                                seed: suite.seed, target: suite.target.description, metricTarget: suite.metricTarget?.description ?? "cache",
                                seconds: outcome.seconds, timings: timings)
@@ -156,6 +156,9 @@ public struct SuiteRun {
             outcome.rows = aggregated.rows
             outcome.summary = aggregated.summary
             try record.write(to: out + "/run.json")
+            progress?(ProgressEvent(stage: "report", done: 0, total: 1))
+            try ReportBuilder(directory: out).write()
+            progress?(ProgressEvent(stage: "report", done: 1, total: 1))
         }
         return outcome
     }

@@ -42,14 +42,14 @@ final class DeployTests: XCTestCase {
         let started = try shell("deploy/slurm/cluster.sh start '\(cluster)'")
         XCTAssertEqual(started.status, 0, started.stdout)
         guard started.status == 0 else { return }
-        let suite = try RunCommandTests().makeSuite(dir)
+        let suite = try SuiteFixture.make(dir)
         XCTAssertEqual(try CLI.run(["run", suite, "--out", dir + "/single", "--quiet"]).status, 0)
         let submitted = try shell("deploy/slurm/submit.sh --wait '\(suite)' '\(dir)/cluster-run' 3 '\(CLI.binary.path)'",
                                   environment: ["SLURM_CONF": cluster + "/slurm.conf"])
         XCTAssertEqual(submitted.status, 0, submitted.stdout)
         XCTAssertTrue(submitted.stdout.contains("array_job_id="), submitted.stdout)
         for k in 1...3 { XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/cluster-run/shards/\(k)/shard.json"), "shard \(k)") }
-        try RunCommandTests().assertSameTables(dir + "/single", dir + "/cluster-run")
+        try SuiteFixture.assertSameTables(dir + "/single", dir + "/cluster-run")
     }
 
     func testKubernetesManifestsParseAndTheirCommandsParseWithProbity() throws {

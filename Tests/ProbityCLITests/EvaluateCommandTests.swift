@@ -58,7 +58,7 @@ final class EvaluateCommandTests: XCTestCase {
                                     "--metric", "deletion", "--option", "step=256", "--out", fixed, "--quiet"]).status, 0)
         let check3 = try CLI.python("""
         import h5py, sys
-        a = h5py.File(sys.argv[1], 'r')['curves/deletion/random'][:]; b = h5py.File(sys.argv[2], 'r')['curves/deletion/random'][:]
+        a = h5py.File(sys.argv[1], 'r')['curves/deletion/random@seed=0'][:]; b = h5py.File(sys.argv[2], 'r')['curves/deletion/random@seed=0'][:]
         print(bool((a[:, 0] > 0.5).all()), bool(((b[:, 0] > 0.5) == (a[:, 0] == b[:, 0])).all()), bool((a != b).any()))
         """, [out + "/curves.h5", fixed + "/curves.h5"])
         XCTAssertEqual(check3.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "True True True", check3.stderr)
@@ -142,7 +142,17 @@ final class EvaluateCommandTests: XCTestCase {
         for k in ('boxes', 'box_sample', 'box_label'): src.copy(k, dst)
         """, [data, boxed])
         XCTAssertEqual(pyb.status, 0, pyb.stderr)
-        let r2 = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", boxed, "--attributions", attr,
+        // The cache's maps were made on another file (its SHA-256 differs): refused, as `explain` would.
+        let other = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", boxed, "--attributions", attr,
+                                 "--metric", "relevance_mass", "--out", dir + "/boxed_eval"])
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.stderr.contains("was made with another dataset (SHA-256 ") && other.stderr.contains("explain again with this model and dataset"), other.stderr)
+        // The same images explained again give the same maps.
+        let boxedAttr = dir + "/boxed_attr.h5"
+        for e in ["saliency", "gradcam"] {
+            XCTAssertEqual(try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", boxed, "--explainer", e, "--out", boxedAttr, "--quiet"]).status, 0)
+        }
+        let r2 = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", boxed, "--attributions", boxedAttr,
                               "--metric", "relevance_mass", "--out", dir + "/boxed_eval", "--quiet"])
         XCTAssertEqual(r2.status, 0, r2.stderr)
         let boxedSummary = try String(contentsOfFile: dir + "/boxed_eval/summary.csv", encoding: .utf8).split(separator: "\n").map { CLI.csvFields(String($0)) }

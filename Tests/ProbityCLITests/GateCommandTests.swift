@@ -25,17 +25,17 @@ final class GateCommandTests: XCTestCase {
     func testGateExitCodesReportsAndRegression() throws {
         let dir = try CLI.scratch()
         let (good, bad) = try runs(dir)
-        try "rules:\n  - {explainer: gradcam, metric: relevance_mass, min: 0.2}\n  - {explainer: gradcam, metric: pointing_game, max_drop: 0.1, against: baseline}\n"
+        try "rules:\n  - {explainer: gradcam, metric: relevance_mass, min: 0.2}\n  - {explainer: gradcam, metric: relevance_mass, max_drop: 0.1, against: baseline}\n"
             .write(toFile: dir + "/policy.yaml", atomically: true, encoding: .utf8)
         let pass = try CLI.run(["gate", "--policy", dir + "/policy.yaml", "--run", good, "--baseline", good, "--junit", dir + "/gate.xml", "--markdown", dir + "/gate.md"])
         XCTAssertEqual(pass.status, 0, pass.stdout + pass.stderr)
         XCTAssertTrue(pass.stdout.hasPrefix("gate PASSED: 2 of 2 rules hold"), pass.stdout)
         XCTAssertTrue(try String(contentsOfFile: dir + "/gate.xml", encoding: .utf8).contains("tests=\"2\" failures=\"0\""))
         XCTAssertTrue(try String(contentsOfFile: dir + "/gate.md", encoding: .utf8).contains("✅ passed"))
-        // The shuffled-label candidate: its Grad-CAM points at the shape far less often.
+        // The shuffled-label candidate: far less of its Grad-CAM's relevance lies on the shape (0.44 → 0.25).
         let fail = try CLI.run(["gate", "--policy", dir + "/policy.yaml", "--run", bad, "--baseline", good, "--junit", dir + "/gate.xml"])
         XCTAssertEqual(fail.status, 1, fail.stdout + fail.stderr)
-        XCTAssertTrue(fail.stdout.contains("FAIL  pointing_game of gradcam drops ≤ 0.1 vs baseline"), fail.stdout)
+        XCTAssertTrue(fail.stdout.contains("FAIL  relevance_mass of gradcam drops ≤ 0.1 vs baseline"), fail.stdout)
         XCTAssertTrue(try String(contentsOfFile: dir + "/gate.xml", encoding: .utf8).contains("<failure message=\"dropped"))
         // Bad input: a rule naming an explainer the run lacks, a broken policy.
         try "rules: [{explainer: lime, metric: pointing_game, min: 0}]\n".write(toFile: dir + "/lime.yaml", atomically: true, encoding: .utf8)
@@ -55,7 +55,7 @@ final class GateCommandTests: XCTestCase {
         XCTAssertEqual(cmp.status, 0, cmp.stderr)
         let rows = try String(contentsOfFile: dir + "/cmp.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 1 + 2 * 2)
-        XCTAssertTrue(rows.contains { $0.hasPrefix("pointing_game,gradcam,") && $0.hasSuffix(",worse") }, rows.joined(separator: "\n"))
+        XCTAssertTrue(rows.contains { $0.hasPrefix("relevance_mass,gradcam,") && $0.hasSuffix(",worse") }, rows.joined(separator: "\n"))
         let html = try String(contentsOfFile: dir + "/cmp.html", encoding: .utf8)
         XCTAssertFalse(html.contains("<script") || html.contains("http://") || html.contains("https://"))
     }

@@ -31,7 +31,7 @@ public struct ModelRandomization: Metric {
     }
 
     /// The steps taken among `count`: all, or n evenly spaced including the first and last.
-    static func steps(_ text: String, count: Int) -> [Int] {
+    public static func steps(_ text: String, count: Int) -> [Int] {
         guard let n = Int(text), n < count else { return Array(0..<count) }
         if n == 1 { return [count - 1] }
         return Array(Set((0..<n).map { Int((Double($0) * Double(count - 1) / Double(n - 1)).rounded()) })).sorted()

@@ -29,7 +29,8 @@ struct RunCommand: ParsableCommand {
             ]
             if let s = job.shard { result["shard"] = s.description; result["files"] = ["shard": outcome.out + "/shard.json"] } else {
                 result["files"] = ["per_sample": "per_sample.csv", "summary": "summary.csv", "pairwise": "pairwise.csv", "reliability": "reliability.csv",
-                                   "curves": "curves.h5", "run": "run.json", "attributions": "cache/attributions.h5", "scores": "cache/scores.h5"]
+                                   "curves": "curves.h5", "run": "run.json", "attributions": "cache/attributions.h5", "scores": "cache/scores.h5",
+                                   "report": "report.html"]
                     .mapValues { outcome.out + "/" + $0 }
             }
             try printJSON(result)
@@ -51,6 +52,7 @@ struct RunCommand: ParsableCommand {
         print(RankingTable.text(outcome.summary, labels: labels), terminator: "")
         print("\(outcome.samples) samples, \(outcome.explainers.count) explainers: \(outcome.explained) maps computed (\(outcome.explainReused) reused), \(outcome.scored) sample scores computed, in \(done)")
         print("results → \(outcome.out)/ (summary.csv, per_sample.csv, pairwise.csv, reliability.csv, curves.h5, run.json)")
+        print("report  → \(outcome.out)/report.html")
         try checkGate(spec, outcome.out)
     }
 
@@ -86,6 +88,6 @@ struct MergeCommand: ParsableCommand {
             let labels = ExplainerLabels.labels(keys).mapValues { (name: $0.name, note: $0.note) }
             print(RankingTable.text(outcome.summary, labels: labels), terminator: "")
         }
-        print("merged \(outcome.shards) shards, \(outcome.samples) samples → \(out)/")
+        print("merged \(outcome.shards) shards, \(outcome.samples) samples → \(out)/ (report: \(out)/report.html)")
     }
 }

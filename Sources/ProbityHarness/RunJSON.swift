@@ -1,10 +1,10 @@
 import Foundation
 import ProbityCore
 
-/// `run.json` (DESIGN.md): what was run on what, with which seed, how long each part took, and
+/// Writes `run.json` (DESIGN.md; ProbityReports' `RunRecord` reads it back): what was run on what, with which seed, how long each part took, and
 /// on which machine — enough to reproduce the tables or tell why they differ. Written with
 /// sorted keys; it is the one result file whose bytes change between reruns (timings).
-public struct RunRecord: Codable, Sendable {
+public struct RunJSON: Codable, Sendable {
     public struct FileRef: Codable, Sendable { public var path: String; public var sha256: String }
     public struct Timing: Codable, Sendable { public var stage, explainer, metric: String; public var seconds: Double; public var samples: Int }
     public struct Machine: Codable, Sendable { public var cores: Int; public var memory_bytes: UInt64; public var os: String }
@@ -43,8 +43,8 @@ public struct RunRecord: Codable, Sendable {
         try AtomicFile.write(try encoder.encode(self), to: path)
     }
 
-    public static func read(_ path: String) throws -> RunRecord {
+    public static func read(_ path: String) throws -> RunJSON {
         guard let data = FileManager.default.contents(atPath: path) else { throw ProbityError.badFile(path, "cannot read") }
-        do { return try JSONDecoder().decode(RunRecord.self, from: data) } catch { throw ProbityError.badFile(path, "not a Probity run.json: \(error)") }
+        do { return try JSONDecoder().decode(RunJSON.self, from: data) } catch { throw ProbityError.badFile(path, "not a Probity run.json: \(error)") }
     }
 }
