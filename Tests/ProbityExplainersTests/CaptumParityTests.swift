@@ -41,15 +41,37 @@ final class CaptumParityTests: XCTestCase {
         XCTAssertEqual(targets, [285, 967])
         XCTAssertEqual(try CAM.layer("auto", model: model), try captum.attribute("gradcam_layer")?.text)
         let batch = ExplainBatch(x: x, targets: targets, preprocessing: preprocessing)
-        for name in ["saliency", "integrated_gradients", "gradcam", "occlusion"] {
-            let ours = try ExplainerRegistry.make(name).explain(batch, model: model).maps
-            let theirs = try captum.read("/\(name)", as: Float.self)
+        // occlusion_w30_s15: (224 − 30)/15 is not whole, so Captum's last window is cropped (issue 14).
+        for (name, key, options) in [("saliency", "saliency", [:]), ("integrated_gradients", "integrated_gradients", [:]),
+                                     ("gradcam", "gradcam", [:]), ("occlusion", "occlusion", [:]),
+                                     ("occlusion", "occlusion_w30_s15", ["window": "30", "stride": "15"])] as [(String, String, [String: String])] {
+            let ours = try ExplainerRegistry.make(name, options: options).explain(batch, model: model).maps
+            let theirs = try captum.read("/\(key)", as: Float.self)
             for s in 0..<2 {
                 let range = (s * 224 * 224)..<((s + 1) * 224 * 224)
                 let rho = CaptumParityTests.spearman(ours.storage[range], theirs[range])
-                print("Captum parity \(name), photo \(s): Spearman \(rho)")
-                XCTAssertGreaterThanOrEqual(rho, 0.95, "\(name), photo \(s)")
+                print("Captum parity \(key), photo \(s): Spearman \(rho)")
+                XCTAssertGreaterThanOrEqual(rho, 0.95, "\(key), photo \(s)")
             }
         }
+    }
+
+    /// Issue 14, bug 1: Captum's occlusion values on a linear model written in closed form
+    /// (recipe `make_captum_fixture.py`, `occlusion_linear`): 3 × 11 × 11 input, window 4,
+    /// stride 3, so windows start at 0, 3, 6, 9 and the last is cropped to 2 pixels. Before the
+    /// fix the last two rows and columns were 0; Captum gives e.g. −2.2333 at (9, 10) and
+    /// −1.4574 at (10, 10).
+    func testOcclusionMatchesCaptumWhereTheStrideDoesNotDivide() throws {
+        let w = Tensor(shape: [2, 363], storage: (0..<726).map { Float(sin(0.37 * Double($0) + 0.5)) })
+        let model = try TestModels.linear(weights: w, channels: 3, size: 11, name: "occlusion-captum")
+        let x = Tensor(shape: [1, 3, 11, 11], storage: (0..<363).map { Float(cos(0.23 * Double($0))) })
+        let batch = ExplainBatch(x: x, targets: [1], preprocessing: TestModels.unit)
+        let ours = try Occlusion(["window": "4", "stride": "3", "baseline": "zero"]).explain(batch, model: model).maps
+        let captum = try HDF5File(path: CaptumParityTests.path("Tests/Fixtures/captum_lite0.h5"))
+        let theirs = try captum.read("/occlusion_linear", as: Float.self)
+        XCTAssertEqual(theirs.count, 121)
+        for i in 0..<121 { XCTAssertEqual(ours.storage[i], theirs[i], accuracy: 1e-4, "pixel (\(i / 11), \(i % 11))") }
+        XCTAssertEqual(Double(theirs[9 * 11 + 10]), -2.233348, accuracy: 1e-5)
+        XCTAssertEqual(Double(theirs[10 * 11 + 10]), -1.4573984, accuracy: 1e-5)
     }
 }

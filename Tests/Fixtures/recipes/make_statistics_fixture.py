@@ -82,6 +82,38 @@ labels = rng.random(60) < 0.3
 u = stats.mannwhitneyu(scores[labels], scores[~labels]).statistic
 out["auc"] = {"scores": scores.tolist(), "labels": labels.tolist(), "auc": float(u / (labels.sum() * (~labels).sum()))}
 
+# Wilcoxon with zero differences and ties (issue 14): SciPy 1.17's method="auto" takes the exact
+# distribution only without ties and zeros, an exhaustive sign-flip permutation test when
+# N <= 13 pairs (zeros counted), else the normal approximation. Own generator, so the cases
+# above keep their values.
+wrng = np.random.default_rng(14)
+cases = []
+def wcase(d, label):
+    d = np.asarray(d, dtype=float)
+    a = wrng.integers(-5, 6, size=d.size).astype(float)
+    b = a - d
+    dd = a - b
+    zeros, ties = int(np.sum(dd == 0)), len(np.unique(np.abs(dd[dd != 0]))) < np.sum(dd != 0)
+    method = "normal" if dd.size > 50 else ("exact" if not (zeros or ties) else ("permutation" if dd.size <= 13 else "normal"))
+    r = stats.wilcoxon(a, b)
+    cases.append({"a": a.tolist(), "b": b.tolist(), "statistic": float(r.statistic), "p": float(r.pvalue),
+                  "kind": label, "method": method})
+wcase(np.arange(21), "zeros 0..20")
+wcase([0, 0, 1.5, -0.5, 2, 3, 4.5, 5, 6], "zeros, n 9")
+wcase([1, 1, 2, -2, 3, 3, 3, 4, -5, 6, 7], "ties, n 11")
+wcase([0, 1, 1, -2, 2, 3, 4, 4, 5, -6, 7, 8, 9], "zeros and ties, n 13")
+wcase([0, 1, 2, -3, 4, 5, 6, 7, 8, 9, 10, -11, 12, 13], "zeros, n 14")
+# Differences are multiples of 1/4 (or 1/8): exact in binary, so the ties survive the JSON
+# round trip in any parser.
+wcase(np.round(wrng.normal(0.4, 1, size=40) * 4) / 4, "ties, n 40")
+wcase((np.arange(1, 51) + 0.25) * np.where(wrng.random(50) < 0.35, -1, 1), "n 50")
+wcase((np.arange(1, 52) + 0.25) * np.where(wrng.random(51) < 0.35, -1, 1), "n 51")
+d = np.round(wrng.normal(0.3, 1, size=60) * 8) / 8; d[:5] = 0
+wcase(d, "zeros, n 60")
+d = np.round(wrng.normal(0.2, 1, size=80) * 4) / 4; d[::9] = 0
+wcase(d, "zeros and ties, n 80")
+out["wilcoxon_zeros_ties"] = cases
+
 path = pathlib.Path(__file__).resolve().parent.parent / "statistics.json"
 path.write_text(json.dumps(out, indent=1) + "\n")
 print("wrote", path)
