@@ -66,6 +66,14 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(Wilcoxon.test((0...20).map(Double.init), [Double](repeating: 0, count: 21)).p, 8.857457687863547e-05, accuracy: 1e-15)
     }
 
+    /// Issue 14: Quantus' `ssim` (RandomLogit's default) on flattened maps, from quantus 0.6.0's
+    /// own function (0.0185125 and 0.172752 for the two cases).
+    func testQuantusSSIMMatchesQuantus() {
+        for c in cases("ssim_quantus") {
+            XCTAssertEqual(SSIM.quantus(doubles(c["a"]).map(Float.init), doubles(c["b"]).map(Float.init)), c["ssim"] as! Double, accuracy: 1e-6)
+        }
+    }
+
     func testHolmByHand() {
         // p sorted 0.01, 0.02, 0.03, 0.5 → ×4, ×3, ×2, ×1 = 0.04, 0.06, 0.06, 0.5 (monotone).
         XCTAssertEqual(Holm.adjust([0.03, 0.5, 0.01, 0.02]).map { ($0 * 1e9).rounded() / 1e9 }, [0.06, 0.5, 0.04, 0.06])

@@ -114,6 +114,19 @@ d = np.round(wrng.normal(0.2, 1, size=80) * 4) / 4; d[::9] = 0
 wcase(d, "zeros and ties, n 80")
 out["wilcoxon_zeros_ties"] = cases
 
+# Quantus' ssim (quantus/functions/similarity_func.py, 0.6.0) as RandomLogit applies it by
+# default: each map / max |map| (normalise_by_max), flattened, 1-D structural_similarity with
+# data_range = max - min over both (checked once against quantus 0.6.0 itself).
+cases = []
+for n in (60, 200):
+    a = ndimage.gaussian_filter(wrng.normal(size=n), 2)
+    b = 0.5 * a + 0.5 * ndimage.gaussian_filter(wrng.normal(size=n), 2)
+    ua, ub = a / np.max(np.abs(a)), b / np.max(np.abs(b))
+    both = np.concatenate([ua, ub])
+    cases.append({"a": a.tolist(), "b": b.tolist(),
+                  "ssim": float(structural_similarity(ua, ub, data_range=float(np.abs(both.max() - both.min()))))})
+out["ssim_quantus"] = cases
+
 path = pathlib.Path(__file__).resolve().parent.parent / "statistics.json"
 path.write_text(json.dumps(out, indent=1) + "\n")
 print("wrote", path)
