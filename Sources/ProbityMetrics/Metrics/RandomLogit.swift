@@ -34,7 +34,9 @@ public struct RandomLogit: Metric {
         let classes = try model.logits(input.x.item(0)).shape[1]
         guard classes > 1 else { throw ProbityError.invalidArgument("\(Self.name) needs a model with at least two classes") }
         let others = (0..<input.count).map { s -> Int in
-            var rng = RNG(seed: input.seed, stream: [.name(id), .number(input.samples[s])])
+            // Keyed by the name alone (the id before `main` existed), so both main scores compare
+            // the same other class and earlier runs keep their draws.
+            var rng = RNG(seed: input.seed, stream: [.name(Self.name), .number(input.samples[s])])
             let k = rng.int(below: classes - 1)
             return k >= input.targets[s] ? k + 1 : k
         }
