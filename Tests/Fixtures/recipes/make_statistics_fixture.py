@@ -1,8 +1,8 @@
 """Makes Tests/Fixtures/statistics.json: reference values for Probity's statistics and map
-similarities, computed once with SciPy 1.17.1, scikit-image 0.26.0 and krippendorff 0.9.0
+similarities, computed once with SciPy 1.17.1, scikit-image 0.26.0, krippendorff 0.9.0 and shap 0.51.0
 (pip, in a throwaway venv; none of them is a Probity dependency).
 
-    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install scipy scikit-image krippendorff
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install scipy scikit-image krippendorff shap
     /tmp/venv/bin/python Tests/Fixtures/recipes/make_statistics_fixture.py
 
 Every input is stored next to its expected output, so the Swift tests need nothing else.
@@ -126,6 +126,41 @@ for n in (60, 200):
     cases.append({"a": a.tolist(), "b": b.tolist(),
                   "ssim": float(structural_similarity(ua, ub, data_range=float(np.abs(both.max() - both.min()))))})
 out["ssim_quantus"] = cases
+
+# KernelSHAP's solve (shap 0.51.0, KernelExplainer.solve) on a fixed set of coalitions of
+# M = 8 features: kernel-weighted least squares with the efficiency constraint, with no
+# selection (l1_reg=False) and with shap's default selection l1_reg="num_features(3)"
+# (lars_path, method "lar"). Needs `pip install shap` (only this section).
+import itertools
+from scipy.special import comb
+from shap.explainers._kernel import KernelExplainer
+from shap.utils._legacy import IdentityLink
+M = 8
+rows = [list(c) for s in (1, 7) for c in itertools.combinations(range(M), s)]
+while len(rows) < 60:
+    size = int(wrng.integers(2, 7))
+    rows.append(sorted(wrng.choice(M, size, replace=False).tolist()))
+mask = np.zeros((len(rows), M))
+for r, c in enumerate(rows):
+    mask[r, c] = 1
+sizes = mask.sum(1)
+kw = (M - 1) / (comb(M, sizes) * sizes * (M - sizes))
+kw = kw / kw.sum()
+coef = np.array([2.0, -1.5, 0.2, 0.1, 1.0, -0.05, 0.6, 0.02])
+def f(z):
+    return 0.3 + z @ coef + 0.8 * z[..., 0] * z[..., 1] - 0.5 * z[..., 2] * z[..., 4]
+ey = f(mask) + np.round(wrng.normal(0, 0.05, size=len(rows)), 4)
+shap_cases = []
+for l1 in (False, "num_features(3)"):
+    k = object.__new__(KernelExplainer)
+    k.maskMatrix, k.kernelWeights, k.ey = mask, kw, ey[:, None]
+    k.fx, k.fnull, k.M, k.l1_reg = np.array([f(np.ones(M))]), np.array([f(np.zeros(M))]), M, l1
+    k.link = IdentityLink()
+    k.linkfv = np.vectorize(k.link.f)
+    phi, _ = k.solve(0.1, 0)
+    shap_cases.append({"l1_reg": "none" if l1 is False else l1, "phi": phi.tolist()})
+out["kernel_shap_solve"] = {"rows": mask.astype(int).tolist(), "weights": kw.tolist(), "values": ey.tolist(),
+                            "fx": float(f(np.ones(M))), "f0": float(f(np.zeros(M))), "cases": shap_cases}
 
 path = pathlib.Path(__file__).resolve().parent.parent / "statistics.json"
 path.write_text(json.dumps(out, indent=1) + "\n")
