@@ -110,7 +110,7 @@ public struct KernelSHAP: Explainer {
         var maps = Tensor(shape: [batch.count, h, w])
         var gaps: [Float] = []
         for s in 0..<batch.count {
-            var rng = batch.rng(s, id)
+            var rng = batch.rng(s, options.removing("l1_reg").id)   // the coalitions do not depend on the selection
             let sp = try SuperpixelModel.make(batch, sample: s, model: model, options: options, fill: "background", rng: &rng)
             let m = sp.segments.count
             let ends = try sp.values([[UInt8](repeating: 1, count: m), [UInt8](repeating: 0, count: m)])

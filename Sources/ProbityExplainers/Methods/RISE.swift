@@ -37,7 +37,7 @@ public struct RISE: Explainer {
         let plane = h * w
         for sample in 0..<batch.count {
             let x = batch.item(sample)
-            var rng = batch.rng(sample, id)
+            var rng = batch.rng(sample, options.removing("border").id)   // the same grids and shifts for either border
             var sal = [Double](repeating: 0, count: plane)
             var done = 0
             while done < n {

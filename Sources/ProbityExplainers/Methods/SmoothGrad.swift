@@ -30,8 +30,7 @@ public struct SmoothGrad: Explainer {
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
         // The noise stream is keyed by the id without `magnitude` (the id before it existed), so
         // both forms see the same noisy copies and earlier maps are reproduced.
-        let stream = try Options(explainer: Self.name, specs: NoiseTunnel.specs,
-                                 given: ["samples": options.string("samples"), "noise": options.string("noise")]).id
+        let stream = options.removing("magnitude").id
         if options.string("magnitude") == "mean_of_abs" {
             return try NoiseTunnel.explain(batch, model: model, options: options, id: stream) { v in v.reduce(0) { $0 + abs($1) } / Float(v.count) }
         }
