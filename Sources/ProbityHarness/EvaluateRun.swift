@@ -174,20 +174,9 @@ public struct EvaluateRun {
         return try ExplainerRegistry.make(name, options: options)
     }
 
-    /// Ground truth of a sample: its mask, or else the union of its boxes of class `target`
-    /// (all its boxes when none has that class); a pixel is in a box when they overlap.
+    /// Ground truth of a sample (`Dataset.groundTruth(sample:target:)`).
     func region(_ dataset: Dataset, sample: Int, target: Int) throws -> [Bool] {
-        let (h, w) = (dataset.height, dataset.width)
-        if dataset.hasMasks, let mask = try dataset.masks(sample..<(sample + 1)) { return mask.map { $0 != 0 } }
-        let all = dataset.boxes(ofSample: sample)
-        let boxes = all.contains { $0.label == target } ? all.filter { $0.label == target } : all
-        var region = [Bool](repeating: false, count: h * w)
-        for b in boxes {
-            for y in max(0, Int(b.y0.rounded(.down)))..<min(h, Int(b.y1.rounded(.up))) {
-                for x in max(0, Int(b.x0.rounded(.down)))..<min(w, Int(b.x1.rounded(.up))) { region[y * w + x] = true }
-            }
-        }
-        return region
+        try dataset.groundTruth(sample: sample, target: target)
     }
 
     func writePerSample(_ rows: [Row]) throws {
