@@ -4,8 +4,9 @@ import ProbityData
 import ProbityONNX
 @testable import ProbityExplainers
 
-/// Probity's maps against Captum's on 2 photos with EfficientNet-Lite0 (fixture and recipe in
-/// `Tests/Fixtures`): Spearman rank correlation ≥ 0.95 per photo and method, at the defaults.
+/// Probity's maps against Captum's (and pytorch-grad-cam's for Grad-CAM++ and Score-CAM) on 2
+/// photos with EfficientNet-Lite0 (fixture and recipe in `Tests/Fixtures`): Spearman rank
+/// correlation ≥ 0.95 per photo and method, at the defaults.
 final class CaptumParityTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static func path(_ relative: String) -> String { repository.appendingPathComponent(relative).path }
@@ -44,7 +45,10 @@ final class CaptumParityTests: XCTestCase {
         // occlusion_w30_s15: (224 − 30)/15 is not whole, so Captum's last window is cropped (issue 14).
         for (name, key, options) in [("saliency", "saliency", [:]), ("integrated_gradients", "integrated_gradients", [:]),
                                      ("gradcam", "gradcam", [:]), ("occlusion", "occlusion", [:]),
-                                     ("occlusion", "occlusion_w30_s15", ["window": "30", "stride": "15"])] as [(String, String, [String: String])] {
+                                     ("occlusion", "occlusion_w30_s15", ["window": "30", "stride": "15"]),
+                                     // pytorch-grad-cam 1.5.7 (its ε = 1e-6; Score-CAM's align_corners masks).
+                                     ("gradcam_pp", "gradcam_pp_pytorch_grad_cam", [:]), ("scorecam", "scorecam_pytorch_grad_cam", [:])]
+                                    as [(String, String, [String: String])] {
             let ours = try ExplainerRegistry.make(name, options: options).explain(batch, model: model).maps
             let theirs = try captum.read("/\(key)", as: Float.self)
             for s in 0..<2 {

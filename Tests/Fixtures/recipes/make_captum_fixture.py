@@ -20,7 +20,12 @@ Added for issue 14:
 - `smoothgrad_captum_seed0`, `smoothgrad_captum_seed1`: `NoiseTunnel(Saliency(model))`,
   nt_type "smoothgrad", 50 samples, stdevs = 0.15 x (max - min) of each image, Saliency's
   default abs=True (|gradient| per noisy copy, then the mean), max over channels; two seeds so
-  the test can hold Probity to Captum's own seed-to-seed agreement.
+  the test can hold Probity to Captum's own seed-to-seed agreement;
+- `gradcam_pp_pytorch_grad_cam`, `scorecam_pytorch_grad_cam`: pytorch-grad-cam 1.5.7's
+  `GradCAMPlusPlus` and `ScoreCAM` (logit targets, batch 32) on the Grad-CAM layer, its own
+  output (ReLU, min-max scaled, OpenCV-resized to 224). pytorch-grad-cam and onnx2torch import
+  torchvision for helpers these models do not use; with a CPU torch and no matching
+  torchvision, a stub package on PYTHONPATH stands in (`torchvision.ops`, `.transforms`).
 """
 import h5py
 import numpy as np
@@ -71,6 +76,14 @@ for seed in (0, 1):
                                                     stdevs=sigma, target=int(targets[i]))
         parts.append(sg.max(dim=1).values)
     maps[f"smoothgrad_captum_seed{seed}"] = torch.cat(parts)
+
+from pytorch_grad_cam import GradCAMPlusPlus, ScoreCAM
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+cam_targets = [ClassifierOutputTarget(int(t)) for t in targets]
+maps["gradcam_pp_pytorch_grad_cam"] = torch.tensor(GradCAMPlusPlus(model=model, target_layers=[layer])(input_tensor=x, targets=cam_targets))
+scorecam = ScoreCAM(model=model, target_layers=[layer])
+scorecam.batch_size = 32
+maps["scorecam_pytorch_grad_cam"] = torch.tensor(scorecam(input_tensor=x, targets=cam_targets))
 
 # A linear model written down in closed form: w[k, c, y, x] = sin(0.37 i + 0.5) with
 # i = k*363 + c*121 + y*11 + x, input[c, y, x] = cos(0.23 j) with j = c*121 + y*11 + x, no bias.
