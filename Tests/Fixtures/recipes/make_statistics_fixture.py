@@ -162,6 +162,40 @@ for l1 in (False, "num_features(3)"):
 out["kernel_shap_solve"] = {"rows": mask.astype(int).tolist(), "weights": kw.tolist(), "values": ey.tolist(),
                             "fx": float(f(np.ones(M))), "f0": float(f(np.zeros(M))), "cases": shap_cases}
 
+# Insertion as the RISE reference code scores it (eclique/RISE evaluation.py, CausalMetric
+# 'ins' with substrate_fn = blur): blur = conv2d(x, gkern(11, 5), padding=5) (correlation with
+# zero padding; gkern = gaussian_filter of an 11x11 delta at sigma 5), pixels inserted in order
+# of decreasing saliency `step` at a time, the softmax probability of the top-1 class at each of
+# the n_steps + 1 frames, auc = (sum - first/2 - last/2) / n_steps. A linear model on a 1 x 16 x 16
+# image, written in closed form so the Swift test rebuilds it; a map without ties.
+H = W = 16
+HW = H * W
+iw = np.sin(0.37 * np.arange(2 * HW) + 0.5).reshape(2, HW) * 0.5
+ib = np.array([0.1, -0.2])
+ix = np.cos(0.23 * np.arange(HW)).reshape(1, H, W) * 2
+imap = np.sin(1.7 * np.arange(HW) + 0.3).reshape(H, W)
+delta = np.zeros((11, 11)); delta[5, 5] = 1
+gkern = ndimage.gaussian_filter(delta, 5)
+def probs(img):
+    z = iw @ img.reshape(HW) + ib
+    e = np.exp(z - z.max())
+    return e / e.sum()
+c = int(np.argmax(probs(ix)))
+start = np.stack([ndimage.correlate(ch, gkern, mode="constant", cval=0.0) for ch in ix])
+finish = ix.copy()
+step = W
+n_steps = (HW + step - 1) // step
+order = np.flip(np.argsort(imap.reshape(-1, HW), axis=1), axis=-1)
+curve = []
+for i in range(n_steps + 1):
+    curve.append(float(probs(start)[c]))
+    if i < n_steps:
+        coords = order[:, step * i:step * (i + 1)]
+        start.reshape(1, HW)[0, coords] = finish.reshape(1, HW)[0, coords]
+curve = np.array(curve)
+out["rise_insertion"] = {"height": H, "width": W, "target": c, "step": step, "map": imap.ravel().tolist(),
+                         "curve": curve.tolist(), "auc": float((curve.sum() - curve[0] / 2 - curve[-1] / 2) / (curve.shape[0] - 1))}
+
 path = pathlib.Path(__file__).resolve().parent.parent / "statistics.json"
 path.write_text(json.dumps(out, indent=1) + "\n")
 print("wrote", path)
