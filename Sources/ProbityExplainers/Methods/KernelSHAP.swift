@@ -18,9 +18,12 @@ import ProbityEngine
 /// the 2^M − 2 coalitions were evaluated (always, for images of many superpixels). Every other
 /// feature gets φ = 0. Probity's default `none` keeps all features: the plain Shapley
 /// regression, whose estimate the selection biases (unselected superpixels are forced to 0)
-/// and which shap also computes with `l1_reg=False`. `num_features(K)` reproduces shap's
-/// selection and solve (`KernelExplainer.solve`) exactly; shap's AIC/BIC selection is not
-/// offered.
+/// and which shap also computes with `l1_reg=False`. `num_features(K)`, `aic`, `bic` and
+/// `auto` reproduce shap's selections and solve (`KernelExplainer.solve`): `aic`/`bic` are
+/// scikit-learn's `LassoLarsIC` after `StandardScaler(with_mean=False)` (the lasso-LARS path,
+/// intercept, noise variance from the least-squares fit, the path point of least criterion),
+/// `auto` is `aic` when the coalitions evaluated are under 20 % of the 2^M − 2 possible, else
+/// `none`.
 public struct KernelSHAP: Explainer {
     public static let name = "kernel_shap"
     public static let summary = "Shapley values of superpixels by weighted regression (Lundberg & Lee 2017; shap KernelExplainer)"
@@ -28,13 +31,13 @@ public struct KernelSHAP: Explainer {
         OptionSpec("samples", default: "auto", .text, "coalitions evaluated (auto: 2M + 2048)"),
         OptionSpec("background", default: "mean", .text, "fill of absent superpixels: a baseline (mean, blur, black, zero, noise, a .png) or superpixel_mean"),
         OptionSpec("output", default: "logit", .choice(["logit", "probability"]), "the model output explained"),
-        OptionSpec("l1_reg", default: "none", .text, "feature selection: none (all features) or num_features(K), shap's first K features on the LAR path"),
+        OptionSpec("l1_reg", default: "none", .text, "feature selection as shap: none (all features), num_features(K) (first K on the LAR path), aic, bic (LassoLarsIC), auto (aic under 20 % coverage)"),
     ]
     public let options: Options
     public init(options: Options) throws {
         self.options = options
         try Baseline.checkFill(options.string("background"), option: "background", explainer: KernelSHAP.name)
-        _ = try KernelSHAP.selectionCount(options.string("l1_reg"))
+        _ = try KernelSHAP.selection(options.string("l1_reg"), features: 2, evaluated: 1)
         if options.string("samples") != "auto" {
             guard let n = Int(options.string("samples")), n >= 2 else { throw ProbityError.invalidArgument("kernel_shap: samples must be auto or an integer ≥ 2") }
         }
@@ -123,7 +126,7 @@ public struct KernelSHAP: Explainer {
                 let (rows, weights) = KernelSHAP.coalitions(features: m, budget: budget, rng: &rng)
                 let values = try sp.values(rows)
                 phi = KernelSHAP.solve(rows: rows, weights: weights, values: values, fx: fx, f0: f0,
-                                       select: try KernelSHAP.selectionCount(options.string("l1_reg")))
+                                       select: try KernelSHAP.selection(options.string("l1_reg"), features: m, evaluated: rows.count))
             }
             maps.storage.replaceSubrange((s * h * w)..<((s + 1) * h * w), with: sp.paint(phi))
             gaps.append(Float(phi.reduce(0, +) - (fx - f0)))
@@ -131,21 +134,33 @@ public struct KernelSHAP: Explainer {
         return Attribution(maps: maps, diagnostics: ["efficiency_gap": gaps])
     }
 
-    /// nil for `none`, K for `num_features(K)`.
-    static func selectionCount(_ value: String) throws -> Int? {
-        if value == "none" { return nil }
-        if value.hasPrefix("num_features("), value.hasSuffix(")"), let k = Int(value.dropFirst("num_features(".count).dropLast()), k > 0 { return k }
-        throw ProbityError.invalidArgument("kernel_shap: l1_reg must be none or num_features(K) with K > 0, got \(value)")
+    /// shap's feature selections (`l1_reg`).
+    enum Selection: Equatable { case none, features(Int), aic, bic }
+
+    /// The selection `value` names; `auto` resolves as shap: `aic` when `evaluated` coalitions
+    /// are under 20 % of the 2^M − 2 possible (2^30 for M > 30), else `none`.
+    static func selection(_ value: String, features m: Int, evaluated: Int) throws -> Selection {
+        switch value {
+        case "none": return .none
+        case "aic": return .aic
+        case "bic": return .bic
+        case "auto":
+            let possible = m <= 30 ? pow(2, Double(m)) - 2 : pow(2, 30)
+            return Double(min(Double(evaluated), possible)) / possible < 0.2 ? .aic : .none
+        default:
+            if value.hasPrefix("num_features("), value.hasSuffix(")"), let k = Int(value.dropFirst("num_features(".count).dropLast()), k > 0 { return .features(k) }
+            throw ProbityError.invalidArgument("kernel_shap: l1_reg must be none, num_features(K) with K > 0, aic, bic or auto, got \(value)")
+        }
     }
 
     /// shap's `KernelExplainer.solve`: optionally the first `select` features on the LAR path
     /// of the augmented problem, then the kernel-weighted least squares over the kept features
     /// with Σφ = fx − f0, solved by eliminating the last kept feature; the others get 0.
-    static func solve(rows: [[UInt8]], weights: [Double], values: [Double], fx: Double, f0: Double, select: Int?) -> [Double] {
+    static func solve(rows: [[UInt8]], weights: [Double], values: [Double], fx: Double, f0: Double, select: Selection) -> [Double] {
         let m = rows.first?.count ?? 0
         let delta = fx - f0
         var kept = Array(0..<m)
-        if let k = select {
+        if select != .none {
             // shap: rows z with weight w(M − s) and target y − f0, and z − 1 with weight w·s and
             // target y − fx; LAR works on the Gram matrix and correlations of the √w-scaled rows.
             var gram = [[Double]](repeating: [Double](repeating: 0, count: m), count: m), xy = [Double](repeating: 0, count: m)
@@ -160,7 +175,11 @@ public struct KernelSHAP: Explainer {
                     }
                 }
             }
-            kept = lar(gram: gram, xy: xy, samples: 2 * rows.count, steps: k)
+            switch select {
+            case .features(let k): kept = lar(gram: gram, xy: xy, samples: 2 * rows.count, steps: k)
+            case .aic, .bic: kept = lassoLarsIC(rows: rows, weights: weights, values: values, fx: fx, f0: f0, bic: select == .bic)
+            case .none: break
+            }
         }
         var phi = [Double](repeating: 0, count: m)
         guard let last = kept.last else { return phi }
@@ -205,6 +224,111 @@ public struct KernelSHAP: Explainer {
             for j in 0..<m { cov[j] -= gamma * eq[j] }
         }
         return active
+    }
+
+    /// Features with non-zero coefficients in scikit-learn's `make_pipeline(StandardScaler(
+    /// with_mean=False), LassoLarsIC(criterion))` fitted to shap's augmented problem, sorted.
+    static func lassoLarsIC(rows: [[UInt8]], weights: [Double], values: [Double], fx: Double, f0: Double, bic: Bool) -> [Int] {
+        let m = rows.first?.count ?? 0
+        var x: [[Double]] = [], y: [Double] = []
+        for (r, z) in rows.enumerated() {
+            let size = Double(z.reduce(0) { $0 + Int($1) })
+            let e = values[r] - f0
+            let a = (weights[r] * (Double(m) - size)).squareRoot(), b = (weights[r] * size).squareRoot()
+            x.append(z.map { a * Double($0) }); y.append(a * e)
+            x.append(z.map { b * (Double($0) - 1) }); y.append(b * (e - (fx - f0)))
+        }
+        let n = Double(x.count)
+        // StandardScaler(with_mean=False): divide by the population standard deviation (1 when
+        // it is 0); then LassoLarsIC centres X and y (fit_intercept).
+        for j in 0..<m {
+            let mean = x.reduce(0) { $0 + $1[j] } / n
+            let variance = x.reduce(0) { $0 + ($1[j] - mean) * ($1[j] - mean) } / n
+            let scale = variance.squareRoot() < 10 * Double.ulpOfOne ? 1 : variance.squareRoot()
+            for i in x.indices { x[i][j] = x[i][j] / scale - mean / scale }
+        }
+        let ymean = y.reduce(0, +) / n
+        y = y.map { $0 - ymean }
+        var gram = [[Double]](repeating: [Double](repeating: 0, count: m), count: m), xy = [Double](repeating: 0, count: m)
+        for (i, row) in x.enumerated() {
+            for a in 0..<m { xy[a] += row[a] * y[i]; for b in 0..<m { gram[a][b] += row[a] * row[b] } }
+        }
+        let yy = y.reduce(0) { $0 + $1 * $1 }
+        let path = lassoLarsPath(gram: gram, xy: xy, samples: x.count)
+        // Noise variance from the least-squares fit (n > M + 1 here: every coalition gives two rows).
+        let ols = LinearFit.solve(gram, xy)
+        let rssOLS = yy - zip(ols, xy).reduce(0) { $0 + $1.0 * $1.1 }
+        let sigma2 = rssOLS / (n - Double(m) - 1)
+        var best = 0, bestCriterion = Double.infinity
+        for (k, coef) in path.enumerated() {
+            var gc = 0.0
+            for a in 0..<m where coef[a] != 0 { for b in 0..<m where coef[b] != 0 { gc += coef[a] * gram[a][b] * coef[b] } }
+            let rss = yy - 2 * zip(coef, xy).reduce(0) { $0 + $1.0 * $1.1 } + gc
+            let df = Double(coef.filter { abs($0) > Double.ulpOfOne }.count)
+            let criterion = n * log(2 * Double.pi * sigma2) + rss / sigma2 + (bic ? log(n) : 2) * df
+            if criterion < bestCriterion { best = k; bestCriterion = criterion }
+        }
+        return (0..<m).filter { path[best][$0] != 0 }
+    }
+
+    /// The lasso-modified LARS path (Efron et al. 2004) as scikit-learn's `lars_path(method=
+    /// "lasso", alpha_min=0, max_iter=500)` computes it from the Gram matrix: the coefficient
+    /// vector at every knot, starting from zero; a variable whose coefficient crosses zero leaves
+    /// the active set.
+    static func lassoLarsPath(gram: [[Double]], xy: [Double], samples: Int) -> [[Double]] {
+        let m = xy.count
+        let tiny = Double(Float.leastNormalMagnitude), eps32 = Double(Float.ulpOfOne)
+        var active: [Int] = [], signs: [Double] = [], excluded = Set<Int>()
+        var cov = xy
+        var path = [[Double](repeating: 0, count: m)], alphas: [Double] = []
+        var drop = false
+        func minPositive(_ v: [Double]) -> Double { v.filter { $0 > 0 }.min() ?? .greatestFiniteMagnitude }
+        while true {
+            let n = path.count - 1
+            let inactive = (0..<m).filter { !active.contains($0) && !excluded.contains($0) }
+            let best = inactive.max { abs(cov[$0]) < abs(cov[$1]) }
+            let c = best.map { abs(cov[$0]) } ?? 0
+            if alphas.count == n { alphas.append(c / Double(samples)) } else { alphas[n] = c / Double(samples) }
+            if alphas[n] <= eps32 { break }
+            if n >= 500 || active.count >= m { break }
+            if !drop, let j = best {
+                // Degenerate (collinear) regressors are skipped, as scikit-learn's Cholesky check.
+                if !active.isEmpty {
+                    let g = active.map { gram[j][$0] }
+                    let solved = LinearFit.solve(active.map { i in active.map { gram[i][$0] } }, g)
+                    let schur = gram[j][j] - zip(g, solved).reduce(0) { $0 + $1.0 * $1.1 }
+                    if max(abs(schur).squareRoot(), Double.ulpOfOne) < 1e-7 { excluded.insert(j); cov[j] = 0; continue }
+                }
+                active.append(j); signs.append(cov[j] < 0 ? -1 : 1)
+            }
+            if n > 0 && alphas[n - 1] < alphas[n] { break }
+            var ls = LinearFit.solve(active.map { i in active.map { gram[i][$0] } }, signs)
+            let aa = 1 / zip(ls, signs).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
+            ls = ls.map { $0 * aa }
+            let rest = (0..<m).filter { !active.contains($0) && !excluded.contains($0) }
+            var eq = [Double](repeating: 0, count: m)
+            for j in rest {
+                for (k, i) in active.enumerated() { eq[j] += gram[j][i] * ls[k] }
+                eq[j] = (eq[j] * 1e15).rounded(.toNearestOrEven) / 1e15   // np.around(decimals=15)
+            }
+            var gamma = min(minPositive(rest.map { (c - cov[$0]) / (aa - eq[$0] + tiny) }),
+                            minPositive(rest.map { (c + cov[$0]) / (aa + eq[$0] + tiny) }), c / aa)
+            let coef = path[n]
+            let z = active.indices.map { -coef[active[$0]] / (ls[$0] + tiny) }
+            let zPos = minPositive(z)
+            drop = false
+            var leaving: [Int] = []
+            if zPos < gamma { leaving = z.indices.filter { z[$0] == zPos }.reversed(); gamma = zPos; drop = true }
+            var next = [Double](repeating: 0, count: m)
+            for (k, i) in active.enumerated() { next[i] = coef[i] + gamma * ls[k] }
+            path.append(next)
+            for j in rest { cov[j] -= gamma * eq[j] }
+            for k in leaving {
+                let d = active.remove(at: k); signs.remove(at: k)
+                cov[d] = xy[d] - (0..<m).reduce(0) { $0 + gram[d][$1] * next[$1] }
+            }
+        }
+        return path
     }
 
     static func normalMatrix(_ x: [[Double]], _ w: [Double]) -> [[Double]] {

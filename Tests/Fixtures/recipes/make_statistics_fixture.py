@@ -129,8 +129,9 @@ out["ssim_quantus"] = cases
 
 # KernelSHAP's solve (shap 0.51.0, KernelExplainer.solve) on a fixed set of coalitions of
 # M = 8 features: kernel-weighted least squares with the efficiency constraint, with no
-# selection (l1_reg=False) and with shap's default selection l1_reg="num_features(3)"
-# (lars_path, method "lar"). Needs `pip install shap` (only this section).
+# selection (l1_reg=False), with shap's default kind of selection l1_reg="num_features(3)"
+# (lars_path, method "lar"), and with "aic" and "bic" (StandardScaler + LassoLarsIC; scikit-learn
+# 1.9.1). Needs `pip install shap` (only this section).
 import itertools
 from scipy.special import comb
 from shap.explainers._kernel import KernelExplainer
@@ -151,7 +152,7 @@ def f(z):
     return 0.3 + z @ coef + 0.8 * z[..., 0] * z[..., 1] - 0.5 * z[..., 2] * z[..., 4]
 ey = f(mask) + np.round(wrng.normal(0, 0.05, size=len(rows)), 4)
 shap_cases = []
-for l1 in (False, "num_features(3)"):
+for l1 in (False, "num_features(3)", "aic", "bic"):
     k = object.__new__(KernelExplainer)
     k.maskMatrix, k.kernelWeights, k.ey = mask, kw, ey[:, None]
     k.fx, k.fnull, k.M, k.l1_reg = np.array([f(np.ones(M))]), np.array([f(np.zeros(M))]), M, l1
@@ -161,6 +162,34 @@ for l1 in (False, "num_features(3)"):
     shap_cases.append({"l1_reg": "none" if l1 is False else l1, "phi": phi.tolist()})
 out["kernel_shap_solve"] = {"rows": mask.astype(int).tolist(), "weights": kw.tolist(), "values": ey.tolist(),
                             "fx": float(f(np.ones(M))), "f0": float(f(np.zeros(M))), "cases": shap_cases}
+
+# A second, noisier problem (M = 10, 80 coalitions) where AIC and BIC keep different features.
+M = 10
+rows = [list(c) for s in (1, M - 1) for c in itertools.combinations(range(M), s)]
+while len(rows) < 80:
+    rows.append(sorted(wrng.choice(M, int(wrng.integers(2, M - 1)), replace=False).tolist()))
+mask = np.zeros((len(rows), M))
+for r, c in enumerate(rows):
+    mask[r, c] = 1
+sizes = mask.sum(1)
+kw = (M - 1) / (comb(M, sizes) * sizes * (M - sizes))
+kw = kw / kw.sum()
+coef = np.round(wrng.normal(0, 1, M) * (wrng.random(M) < 0.5), 2)
+def f(z):
+    return 0.3 + z @ coef + 0.9 * z[..., 0] * z[..., 1] - 0.7 * z[..., 2] * z[..., 3]
+ey = f(mask) + np.round(wrng.normal(0, 0.5, size=len(rows)), 4)
+shap_cases = []
+for l1 in (False, "num_features(4)", "aic", "bic"):
+    k = object.__new__(KernelExplainer)
+    k.maskMatrix, k.kernelWeights, k.ey = mask, kw, ey[:, None]
+    k.fx, k.fnull, k.M, k.l1_reg = np.array([f(np.ones(M))]), np.array([f(np.zeros(M))]), M, l1
+    k.link = IdentityLink()
+    k.linkfv = np.vectorize(k.link.f)
+    phi, _ = k.solve(0.1, 0)
+    shap_cases.append({"l1_reg": "none" if l1 is False else l1, "phi": phi.tolist()})
+assert (np.array(shap_cases[2]["phi"]) != 0).tolist() != (np.array(shap_cases[3]["phi"]) != 0).tolist(), "AIC and BIC agree"
+out["kernel_shap_solve_noisy"] = {"rows": mask.astype(int).tolist(), "weights": kw.tolist(), "values": ey.tolist(),
+                                  "fx": float(f(np.ones(M))), "f0": float(f(np.zeros(M))), "cases": shap_cases}
 
 # Insertion as the RISE reference code scores it (eclique/RISE evaluation.py, CausalMetric
 # 'ins' with substrate_fn = blur): blur = conv2d(x, gkern(11, 5), padding=5) (correlation with
