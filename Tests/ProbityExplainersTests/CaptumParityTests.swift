@@ -77,6 +77,8 @@ final class CaptumParityTests: XCTestCase {
         for i in 0..<121 { XCTAssertEqual(ours.storage[i], theirs[i], accuracy: 1e-4, "pixel (\(i / 11), \(i % 11))") }
         XCTAssertEqual(Double(theirs[9 * 11 + 10]), -2.233348, accuracy: 1e-5)
         XCTAssertEqual(Double(theirs[10 * 11 + 10]), -1.4573984, accuracy: 1e-5)
+        // Captum asserts stride ≤ window; so does Probity.
+        XCTAssertThrowsError(try Occlusion(["window": "2", "stride": "3"]).explain(batch, model: model))
     }
 
     /// Issue 14: SmoothGrad's Captum form (`magnitude=mean_of_abs`, Captum's

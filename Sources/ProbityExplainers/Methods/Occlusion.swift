@@ -12,7 +12,8 @@ import ProbityEngine
 /// D pixels, ⌈(D − W)/s⌉ + 1 windows start at 0, s, 2s, …; when (D − W) is not a multiple of s
 /// the last one starts past D − W and is cropped at the border, so every pixel is covered.
 /// (Before issue 14 positions stopped at D − W and the uncovered bottom and right border was
-/// written as 0 — the last 3 rows and columns of a 64 px image at window 9, stride 4.)
+/// written as 0 — the last 3 rows and columns of a 64 px image at window 9, stride 4.) A stride
+/// larger than the window is refused, as Captum refuses it.
 public struct Occlusion: Explainer {
     public static let name = "occlusion"
     public static let summary = "Logit drop when a sliding window is replaced by a baseline (Zeiler & Fergus 2014; Captum Occlusion)"
@@ -33,6 +34,9 @@ public struct Occlusion: Explainer {
         let (c, h, w) = (batch.channels, batch.height, batch.width)
         let window = options.string("window") == "auto" ? max(1, w / 7) : min(Int(options.string("window"))!, min(h, w))
         let step = options.string("stride") == "auto" ? max(1, window / 2) : Int(options.string("stride"))!
+        guard step <= window else {   // Captum asserts the same: a larger stride leaves pixels no window covers
+            throw ProbityError.invalidArgument("occlusion: stride \(step) is larger than the window \(window), which would leave pixels unscored (Captum refuses it too)")
+        }
         let ys = Occlusion.starts(size: h, window: window, stride: step), xs = Occlusion.starts(size: w, window: window, stride: step)
         var maps = Tensor(shape: [batch.count, h, w])
         for s in 0..<batch.count {
