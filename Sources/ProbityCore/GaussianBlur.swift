@@ -49,6 +49,24 @@ public func gaussianKernel(size: Int, sigma: Double) -> [Float] {
     return w.map { Float($0 / total) }
 }
 
+/// The RISE reference code's blur kernel (`gkern` in eclique/RISE `evaluation.py`), one 1-D
+/// factor of it: `scipy.ndimage.gaussian_filter` applied to a `size`-sample delta with its
+/// defaults (mode `reflect`, truncate 4), so the radius-4σ Gaussian is folded back into the
+/// `size` taps. At size 11, σ 5 it is nearly a box (edge/centre weight 0.94, against 0.61 for
+/// the sampled Gaussian of `gaussianKernel(size:sigma:)`); it sums to 1. The reference applies
+/// the 2-D kernel (the outer product of this factor with itself) per channel with
+/// `conv2d(padding: size / 2)`, i.e. zero padding: use `BoundaryMode.zero`.
+public func gaussianFilteredDeltaKernel(size: Int, sigma: Double) -> [Float] {
+    precondition(size > 0 && size % 2 == 1, "kernel size must be odd and positive")
+    let weights = gaussianKernel(sigma: sigma)
+    let radius = weights.count / 2
+    var out = [Double](repeating: 0, count: size)
+    for i in 0..<size {
+        for (k, wk) in weights.enumerated() where BoundaryMode.reflect.index(i + k - radius, count: size) == size / 2 { out[i] += Double(wk) }
+    }
+    return out.map { Float($0) }
+}
+
 extension Tensor {
     /// Separable correlation of the last two axes with `kernelY` (along H) and `kernelX`
     /// (along W), each of odd length, centered. Cost: O(elements × (|kx| + |ky|)).

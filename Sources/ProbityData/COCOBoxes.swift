@@ -2,9 +2,12 @@ import Foundation
 import ProbityCore
 
 /// Boxes from a COCO-format JSON file (`images`, `annotations` with `bbox` = [x, y, w, h] in
-/// pixels, `categories`). Only the fields Probity needs are read.
+/// pixels, `categories`). Only the fields Probity needs are read, and an annotation's optional
+/// `difficult` (0/1 or a boolean, as PASCAL VOC to COCO converters write it).
 public struct COCOBoxes: Sendable {
-    public struct Annotation: Sendable { public var category: Int; public var x: Float, y: Float, w: Float, h: Float }
+    public struct Annotation: Sendable {
+        public var category: Int; public var x: Float, y: Float, w: Float, h: Float; public var difficult: Bool = false
+    }
     public var categories: [(id: Int, name: String)]
     /// Annotations by image file name.
     public var annotations: [String: [Annotation]]
@@ -13,7 +16,14 @@ public struct COCOBoxes: Sendable {
 
     private struct File: Decodable {
         struct Image: Decodable { var id: Int; var file_name: String; var width: Int?; var height: Int? }
-        struct Ann: Decodable { var image_id: Int; var bbox: [Float]; var category_id: Int }
+        struct Flag: Decodable {
+            var value: Bool
+            init(from decoder: Decoder) throws {
+                let c = try decoder.singleValueContainer()
+                if let b = try? c.decode(Bool.self) { value = b } else { value = try c.decode(Int.self) != 0 }
+            }
+        }
+        struct Ann: Decodable { var image_id: Int; var bbox: [Float]; var category_id: Int; var difficult: Flag? }
         struct Category: Decodable { var id: Int; var name: String }
         var images: [Image]
         var annotations: [Ann]
@@ -42,7 +52,8 @@ public struct COCOBoxes: Sendable {
             guard a.bbox.count == 4 else { throw ProbityError.badInput(file: path, location: "annotations[\(i)].bbox", problem: "expected [x, y, w, h], found \(a.bbox.count) numbers") }
             guard let name = names[a.image_id] else { throw ProbityError.badInput(file: path, location: "annotations[\(i)]", problem: "image_id \(a.image_id) is not in `images`") }
             guard known.contains(a.category_id) else { throw ProbityError.badInput(file: path, location: "annotations[\(i)]", problem: "category_id \(a.category_id) is not in `categories`") }
-            annotations[name, default: []].append(Annotation(category: a.category_id, x: a.bbox[0], y: a.bbox[1], w: a.bbox[2], h: a.bbox[3]))
+            annotations[name, default: []].append(Annotation(category: a.category_id, x: a.bbox[0], y: a.bbox[1], w: a.bbox[2], h: a.bbox[3],
+                                                             difficult: a.difficult?.value ?? false))
         }
     }
 

@@ -1,12 +1,25 @@
 import ProbityCore
 
-/// A ground-truth box of a sample, in pixels.
+/// A ground-truth box of a sample, in pixels. `difficult` is PASCAL VOC's flag (an object
+/// hard to recognize); localization metrics skip a class whose boxes are all difficult, as
+/// TorchRay's pointing game does.
 public struct Box: Sendable, Equatable, Codable {
     public var sample: Int
     public var label: Int
     public var x0: Float, y0: Float, x1: Float, y1: Float
-    public init(sample: Int, label: Int, x0: Float, y0: Float, x1: Float, y1: Float) {
-        self.sample = sample; self.label = label; self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1
+    public var difficult: Bool
+    public init(sample: Int, label: Int, x0: Float, y0: Float, x1: Float, y1: Float, difficult: Bool = false) {
+        self.sample = sample; self.label = label; self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1; self.difficult = difficult
+    }
+
+    private enum CodingKeys: String, CodingKey { case sample, label, x0, y0, x1, y1, difficult }
+    /// Boxes encoded before `difficult` existed decode as not difficult.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(sample: try c.decode(Int.self, forKey: .sample), label: try c.decode(Int.self, forKey: .label),
+                  x0: try c.decode(Float.self, forKey: .x0), y0: try c.decode(Float.self, forKey: .y0),
+                  x1: try c.decode(Float.self, forKey: .x1), y1: try c.decode(Float.self, forKey: .y1),
+                  difficult: try c.decodeIfPresent(Bool.self, forKey: .difficult) ?? false)
     }
 }
 
@@ -47,7 +60,8 @@ public final class Dataset: @unchecked Sendable {
             let b = try file.read("/boxes", as: Float.self)
             let s = try file.read("/box_sample", as: Int64.self)
             let l = try file.read("/box_label", as: Int64.self)
-            boxes = (0..<s.count).map { Box(sample: Int(s[$0]), label: Int(l[$0]), x0: b[4 * $0], y0: b[4 * $0 + 1], x1: b[4 * $0 + 2], y1: b[4 * $0 + 3]) }
+            let d = file.exists("/box_difficult") ? try file.read("/box_difficult", as: UInt8.self) : [UInt8](repeating: 0, count: s.count)
+            boxes = (0..<s.count).map { Box(sample: Int(s[$0]), label: Int(l[$0]), x0: b[4 * $0], y0: b[4 * $0 + 1], x1: b[4 * $0 + 2], y1: b[4 * $0 + 3], difficult: d[$0] != 0) }
         } else { boxes = [] }
         split = file.exists("/split") ? try file.read("/split", as: UInt8.self) : nil
         hasMasks = file.exists("/masks")
@@ -73,6 +87,27 @@ public final class Dataset: @unchecked Sendable {
     /// Masks of samples `range`, uint8 [n, H, W], or nil when the dataset has none.
     public func masks(_ range: Range<Int>) throws -> [UInt8]? {
         hasMasks ? try file.read("/masks", rows: range, as: UInt8.self) : nil
+    }
+
+    /// Ground truth of a sample: its mask, or else the union of its boxes of class `target`
+    /// (all its boxes when none has that class); a pixel is in a box when they overlap. As
+    /// TorchRay's `PointingGameBenchmark` (VOC): when every one of those boxes is PASCAL
+    /// "difficult" the region is empty, so localization metrics skip the sample (`nan`);
+    /// otherwise difficult boxes count like the others (TorchRay's `voc_as_mask` draws them all).
+    public func groundTruth(sample: Int, target: Int) throws -> [Bool] {
+        let (h, w) = (height, width)
+        if hasMasks, let mask = try masks(sample..<(sample + 1)) { return mask.map { $0 != 0 } }
+        let all = boxes(ofSample: sample)
+        let chosen = all.contains { $0.label == target } ? all.filter { $0.label == target } : all
+        var region = [Bool](repeating: false, count: h * w)
+        if !chosen.isEmpty && chosen.allSatisfy(\.difficult) { return region }
+        for b in chosen {
+            // Clipped to the image (an empty range, never a trap, for a box outside it).
+            for y in max(0, Int(b.y0.rounded(.down)))..<max(0, min(h, Int(b.y1.rounded(.up)))) {
+                for x in max(0, Int(b.x0.rounded(.down)))..<max(0, min(w, Int(b.x1.rounded(.up)))) { region[y * w + x] = true }
+            }
+        }
+        return region
     }
 
     /// The boxes of one sample.

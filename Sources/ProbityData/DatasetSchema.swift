@@ -10,6 +10,7 @@ import ProbityCore
 /// | `/class_names` | strings [K] (optional) | names of the classes |
 /// | `/boxes` | float32 [M, 4] (optional) | x0, y0, x1, y1 in pixels |
 /// | `/box_sample`, `/box_label` | int64 [M] | which sample and class each box belongs to |
+/// | `/box_difficult` | uint8 [M] (optional) | 1 for PASCAL VOC "difficult" objects, else 0 |
 /// | `/masks` | uint8 [N, H, W] (optional) | ground-truth relevance region, 0/1 |
 /// | `/split` | uint8 [N] (optional) | 0 = train, 1 = test |
 ///
@@ -104,6 +105,13 @@ public enum DatasetSchema {
             if let l = try? file.read("/box_label", as: Int64.self),
                let bad = l.firstIndex(where: { $0 < 0 || (classCount != nil && $0 >= Int64(classCount!)) }) {
                 add("/box_label", "box \(bad) has label \(l[bad]) out of range")
+            }
+            if let d = info("/box_difficult") {
+                if d.kind != .unsignedInteger(bytes: 1) { add("/box_difficult", "expected uint8, found \(d.kind)") }
+                if d.shape != [m] { add("/box_difficult", "expected shape [\(m)], found \(d.shape)") }
+                else if let values = try? file.read("/box_difficult", as: UInt8.self), let bad = values.firstIndex(where: { $0 > 1 }) {
+                    add("/box_difficult", "box \(bad): expected 0 or 1, found \(values[bad])")
+                }
             }
         }
 

@@ -64,6 +64,7 @@ public final class DatasetWriter {
             try file.write("/boxes", boxes.flatMap { [$0.x0, $0.y0, $0.x1, $0.y1] }, shape: [boxes.count, 4])
             try file.write("/box_sample", boxes.map { Int64($0.sample) }, shape: [boxes.count])
             try file.write("/box_label", boxes.map { Int64($0.label) }, shape: [boxes.count])
+            if boxes.contains(where: \.difficult) { try file.write("/box_difficult", boxes.map { UInt8($0.difficult ? 1 : 0) }, shape: [boxes.count]) }
         }
         if !split.isEmpty {
             guard split.count == labels.count else { throw ProbityError.invalidArgument("either every sample has a split or none does") }

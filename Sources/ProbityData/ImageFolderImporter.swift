@@ -153,7 +153,7 @@ public struct ImageFolderImporter {
                     let x0 = Swift.max(0, (a.x - Float(cropX)) * sx), y0 = Swift.max(0, (a.y - Float(cropY)) * sy)
                     let x1 = Swift.min(Float(outW), (a.x + a.w - Float(cropX)) * sx), y1 = Swift.min(Float(outH), (a.y + a.h - Float(cropY)) * sy)
                     if x1 > x0 && y1 > y0 {
-                        boxes.append(Box(sample: 0, label: coco.labelIndex(category: a.category), x0: x0, y0: y0, x1: x1, y1: y1))
+                        boxes.append(Box(sample: 0, label: coco.labelIndex(category: a.category), x0: x0, y0: y0, x1: x1, y1: y1, difficult: a.difficult))
                     }
                 }
             }

@@ -6,11 +6,16 @@ import ProbityCore
 /// - `zero`: 0 in the model's input space (Captum's default; the mean color under ImageNet
 ///   normalization, mid-gray under [−1, 1] scaling);
 /// - `mean`: the image's mean color per channel;
-/// - `blur`: the image blurred with a Gaussian, kernel 11, σ 5 (the RISE paper's insertion start);
+/// - `blur`: the image blurred as the RISE reference code starts insertion (eclique/RISE
+///   `evaluation.py`: `gkern(11, 5)` = `scipy.ndimage.gaussian_filter` of an 11 × 11 delta at
+///   σ 5, nearly a box, applied per channel by `conv2d` with zero padding, so the border darkens
+///   towards 0 in the model's input space);
+/// - `blur_sampled`: a sampled Gaussian, kernel 11, σ 5 (OpenCV's `getGaussianKernel`), with
+///   reflected borders — Probity's `blur` before issue 14;
 /// - `noise`: uniform noise over the pixel range, from the sample's random stream;
 /// - a `.png` path: that image, resized (bilinear) to the input size.
 public enum Baseline {
-    public static let named = ["black", "zero", "mean", "blur", "noise"]
+    public static let named = ["black", "zero", "mean", "blur", "blur_sampled", "noise"]
 
     /// Checks a superpixel fill option (LIME's `hide`, KernelSHAP's `background`): a baseline
     /// name, a .png file, or `superpixel_mean`.
@@ -36,6 +41,9 @@ public enum Baseline {
                 for i in 0..<plane { out.storage[ch * plane + i] = m }
             }
         case "blur":
+            let k = gaussianFilteredDeltaKernel(size: 11, sigma: 5)
+            out = x.separableFiltered(kernelY: k, kernelX: k, boundary: .zero)
+        case "blur_sampled":
             out = x.separableFiltered(kernelY: gaussianKernel(size: 11, sigma: 5), kernelX: gaussianKernel(size: 11, sigma: 5), boundary: .reflect)
         case "noise":
             for ch in 0..<c { for i in 0..<plane { out.storage[ch * plane + i] = preprocessing.input(pixel: rng.uniform(0, 255), channel: ch % preprocessing.channels) } }

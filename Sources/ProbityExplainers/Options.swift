@@ -68,6 +68,14 @@ public struct Options: Sendable, Equatable {
         self.values = values
     }
 
+    /// These options without `keys`, for random streams that must stay the same when an option
+    /// that does not change the sampling is added (its id is the id from before the option).
+    public func removing(_ keys: String...) -> Options {
+        var out = self
+        for k in keys { out.values[k] = nil }
+        return out
+    }
+
     public func string(_ key: String) -> String { values[key]! }
     public func int(_ key: String) -> Int { Int(values[key]!)! }
     public func double(_ key: String) -> Double { Double(values[key]!)! }

@@ -97,7 +97,7 @@ public struct Scoring {
             let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
             let scoredTargets = try metricTarget?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
             let maps = Tensor(shape: [part.count, dataset.height, dataset.width], storage: try cache.maps(key, samples: part).flatMap { $0 })
-            let regions = needs.contains(.groundTruth) ? try zip(part, scoredTargets).map { try GroundTruth.region(dataset, sample: $0, target: $1) } : nil
+            let regions = needs.contains(.groundTruth) ? try zip(part, scoredTargets).map { try dataset.groundTruth(sample: $0, target: $1) } : nil
             for k in metrics.indices {
                 guard todo.contains(k) else { step(0); continue }
                 let metric = metrics[k]

@@ -108,3 +108,51 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(photos.labels, [285, 967, 450, 657, 665, 619, 971, 652])
     }
 }
+
+/// Issue 14: PASCAL VOC's per-box `difficult` flag (`/box_difficult`), written, read back by
+/// h5py, checked by the schema, parsed from COCO JSON, and used as TorchRay's
+/// `PointingGameBenchmark` uses it: a class whose boxes are all difficult is skipped (empty
+/// ground truth); otherwise difficult boxes are drawn like the others (`voc_as_mask`).
+final class DifficultBoxTests: XCTestCase {
+    func testDifficultBoxesRoundTripAndSkipAsTorchRay() throws {
+        let path = try scratchDirectory() + "/difficult.h5"
+        let writer = try DatasetWriter(path: path, height: 4, width: 5, channels: 1)
+        try writer.append(pixels: [UInt8](repeating: 9, count: 20), label: 0,
+                          boxes: [Box(sample: 0, label: 0, x0: 0, y0: 0, x1: 1, y1: 1, difficult: true),
+                                  Box(sample: 0, label: 1, x0: 3, y0: 2, x1: 5, y1: 4, difficult: true),
+                                  Box(sample: 0, label: 1, x0: 0, y0: 3, x1: 1, y1: 4)])
+        try writer.finish(classNames: ["a", "b"], preprocessing: Preprocessing(scale: [1], offset: [0]), description: "", source: "")
+        do {
+            let d = try Dataset(path: path)
+            XCTAssertEqual(d.boxes.map(\.difficult), [true, true, false])
+            XCTAssertEqual(try d.groundTruth(sample: 0, target: 0), [Bool](repeating: false, count: 20))   // all difficult: skipped
+            let b = try d.groundTruth(sample: 0, target: 1)
+            XCTAssertEqual((0..<20).filter { b[$0] }, [2 * 5 + 3, 2 * 5 + 4, 3 * 5 + 0, 3 * 5 + 3, 3 * 5 + 4])
+        }
+        let out = try runPython("""
+        import h5py, numpy as np
+        f = h5py.File('\(path)', 'r')
+        assert f['box_difficult'].dtype == np.uint8 and list(f['box_difficult'][:]) == [1, 1, 0]
+        print('ok')
+        """)
+        XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+        // The schema refuses values other than 0 and 1.
+        do {
+            let f = try HDF5File(path: path, mode: .readWrite)
+            try f.write("/box_difficult", [0, 2, 0] as [UInt8], shape: [3])
+            try f.flush()
+        }
+        XCTAssertThrowsError(try Dataset(path: path)) { XCTAssert("\($0)".contains("/box_difficult"), "\($0)") }
+    }
+
+    func testCOCODifficultFlag() throws {
+        let path = try scratchDirectory() + "/voc.json"
+        try """
+        {"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 3, "name": "cat"}],
+         "annotations": [{"image_id": 1, "bbox": [0, 0, 2, 2], "category_id": 3, "difficult": 1},
+                         {"image_id": 1, "bbox": [1, 1, 2, 2], "category_id": 3, "difficult": false},
+                         {"image_id": 1, "bbox": [1, 1, 2, 2], "category_id": 3}]}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try COCOBoxes(path: path).annotations["a.png"]?.map(\.difficult), [true, false, false])
+    }
+}

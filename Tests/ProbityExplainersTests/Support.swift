@@ -32,6 +32,17 @@ enum TestModels {
         return (try load(g, "linear\(seed)"), w, b)
     }
 
+    /// x [1, C, H, W] → Flatten → Gemm with the given weights [classes, C·H·W] and no bias.
+    static func linear(weights w: Tensor, channels c: Int, size: Int, name: String) throws -> ONNXModel {
+        var g = Graph()
+        let x = g.addValue(name: "input", shape: [1, c, size, size])
+        g.inputs = [x]
+        let wv = g.addValue(name: "w", shape: w.shape, constant: w)
+        let f = try g.addNode(name: "flatten", op: Reshape(to: [1, c * size * size], type: "Flatten"), inputs: [x], outputName: "features")
+        g.outputs = [try g.addNode(name: "fc", op: Gemm(transB: true), inputs: [f, wv], outputName: "logits")]
+        return try load(g, name)
+    }
+
     /// x → Conv 3×3 (pad 1) → activation → Conv 3×3 → activation → GlobalAveragePool → Flatten → Gemm.
     static func convNet(channels c: Int = 3, size: Int = 12, classes: Int = 3, activation: Activation.Kind, bias: Bool = true, seed: UInt64) throws -> ONNXModel {
         var rng = RNG(seed: seed)

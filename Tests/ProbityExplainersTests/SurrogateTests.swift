@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import ProbityCore
 import ProbityEngine
@@ -120,5 +121,36 @@ final class FillOptionTests: XCTestCase {
         XCTAssertNoThrow(try KernelSHAP(["background": "superpixel_mean"]))
         XCTAssertThrowsError(try LIME(["hide": "gray"])) { XCTAssert("\($0)".contains("hide must be superpixel_mean or a baseline")) }
         XCTAssertThrowsError(try KernelSHAP(["background": "gray"])) { XCTAssert("\($0)".contains("kernel_shap: background must be")) }
+    }
+}
+
+/// Issue 14: KernelSHAP's regression against shap 0.51.0's own `KernelExplainer.solve` on a
+/// fixed set of 60 coalitions of 8 features (`Tests/Fixtures/statistics.json`,
+/// `kernel_shap_solve`): all features (φ₀ = 2.4572), shap's default kind of selection
+/// `num_features(3)` (LAR keeps features 0, 4, 6: φ = 2.0936, 0.3289, 0.2475, the rest 0), and
+/// its `aic` and `bic` (`LassoLarsIC`); and a noisier 10-feature problem where AIC keeps all
+/// features and BIC drops feature 9.
+final class KernelSHAPSolveTests: XCTestCase {
+    func testSolveMatchesShap() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/statistics.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        for name in ["kernel_shap_solve", "kernel_shap_solve_noisy"] {
+            let c = json[name] as! [String: Any]
+            let rows = (c["rows"] as! [[NSNumber]]).map { $0.map { UInt8($0.intValue) } }
+            let m = rows[0].count
+            let weights = (c["weights"] as! [NSNumber]).map(\.doubleValue), values = (c["values"] as! [NSNumber]).map(\.doubleValue)
+            let fx = (c["fx"] as! NSNumber).doubleValue, f0 = (c["f0"] as! NSNumber).doubleValue
+            for case_ in c["cases"] as! [[String: Any]] {
+                let l1 = case_["l1_reg"] as! String
+                let want = (case_["phi"] as! [NSNumber]).map(\.doubleValue)
+                let phi = KernelSHAP.solve(rows: rows, weights: weights, values: values, fx: fx, f0: f0,
+                                           select: try KernelSHAP.selection(l1, features: m, evaluated: rows.count))
+                for j in 0..<m { XCTAssertEqual(phi[j], want[j], accuracy: 1e-9, "\(name) \(l1) φ\(j)") }
+            }
+        }
+        XCTAssertThrowsError(try KernelSHAP(["l1_reg": "lasso"]))
+        // shap's `auto`: AIC when under 20 % of the 2^8 − 2 = 254 coalitions were evaluated.
+        XCTAssertEqual(try KernelSHAP.selection("auto", features: 8, evaluated: 50), .aic)
+        XCTAssertEqual(try KernelSHAP.selection("auto", features: 8, evaluated: 51), KernelSHAP.Selection.none)
     }
 }

@@ -13,6 +13,26 @@ final class ComplexityTests: XCTestCase {
         XCTAssertEqual(Sparseness.gini([4, -1, 3, 2]), 0.25, accuracy: 1e-6)
     }
 
+    /// Issue 14: Quantus divides |map| by its maximum before adding 1e-7, so the score does not
+    /// depend on the map's scale. Quantus `Sparseness` (abs, normalise_by_max) on
+    /// [1e-7, 0, 0, 0] gives 0.7499997 (3 / (4 · (1 + 4e-7))); the old code gave 0.15.
+    func testGiniIsScaleFreeAsQuantus() throws {
+        XCTAssertEqual(Sparseness.gini([1e-7, 0, 0, 0]), 3 / (4 * (1 + 4e-7)), accuracy: 1e-9)
+        XCTAssertEqual(Sparseness.gini([0, 0, 0, 5]), 3 / (4 * (1 + 4e-7)), accuracy: 1e-9)
+        var rng = RNG(seed: 14)
+        let map = (0..<400).map { _ in Float.random(in: -1...1, using: &rng) }
+        let g = Sparseness.gini(map)
+        for scale: Float in [1e-6, 1e-3, 1e3] {
+            XCTAssertEqual(Sparseness.gini(map.map { $0 * scale }), g, accuracy: 1e-6, "scale \(scale)")
+        }
+        XCTAssertEqual(Sparseness.gini([0, 0, 0]), 0, accuracy: 1e-12)   // an all-zero map stays zero: flat
+        for metric in ["sparseness", "complexity"] {
+            XCTAssertThrowsError(try MetricRegistry.make(metric, options: ["sign": "signed"])) { error in
+                XCTAssert("\(error)".contains("sign must be one of abs, positive"), "\(error)")
+            }
+        }
+    }
+
     func testEntropyMatchesSciPy() {
         XCTAssertEqual(Complexity.entropy([2, 2, 2, 2]), log(4), accuracy: 1e-12)
         XCTAssertEqual(Complexity.entropy([0, 0, 7, 0]), 0, accuracy: 1e-12)

@@ -57,4 +57,29 @@ final class DeletionInsertionTests: XCTestCase {
         XCTAssertEqual(r.status, ["constant"])
         XCTAssertThrowsError(try Deletion(["stepp": "1"])) { XCTAssert("\($0)".contains("step (default auto)")) }
     }
+
+    /// Issue 14: insertion with the default `blur` substrate against the RISE reference code's
+    /// `CausalMetric('ins', substrate_fn=blur)` (`Tests/Fixtures/statistics.json`,
+    /// `rise_insertion`): gkern(11, 5) by conv2d with zero padding, step = width, softmax
+    /// probability of the top-1 class, AUC 0.80704 on a 16 × 16 linear model. The old sampled
+    /// Gaussian with reflected borders (`blur_sampled`) scores it differently.
+    func testInsertionMatchesTheRISEReferenceCode() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/statistics.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let r = json["rise_insertion"] as! [String: Any]
+        let (h, w) = (16, 16)
+        let weights = (0..<(2 * h * w)).map { Float(sin(0.37 * Double($0) + 0.5) * 0.5) }
+        let model = try LinearModel.make(w: weights, b: [0.1, -0.2], height: h, width: w)
+        let x = Tensor(shape: [1, 1, h, w], storage: (0..<(h * w)).map { Float(cos(0.23 * Double($0)) * 2) })
+        let map = Tensor(shape: [1, h, w], storage: (r["map"] as! [NSNumber]).map(\.floatValue))
+        let input = MetricInput(x: x, maps: map, targets: [(r["target"] as! NSNumber).intValue], preprocessing: .unit(channels: 1))
+        let ours = try Insertion().evaluate(input, model: model)
+        let curve = (r["curve"] as! [NSNumber]).map(\.floatValue)
+        XCTAssertEqual(ours.curves![0].count, curve.count)
+        for (a, e) in zip(ours.curves![0], curve) { XCTAssertEqual(a, e, accuracy: 1e-5) }
+        XCTAssertEqual(Double(ours.scores[0]), (r["auc"] as! NSNumber).doubleValue, accuracy: 1e-5)
+        let sampled = try Insertion(["substrate": "blur_sampled"]).evaluate(input, model: model)
+        XCTAssertGreaterThan(abs(Double(sampled.scores[0]) - (r["auc"] as! NSNumber).doubleValue), 1e-3)
+        print("insertion AUC: RISE blur \(ours.scores[0]), sampled blur \(sampled.scores[0])")
+    }
 }

@@ -72,6 +72,11 @@ final class SanityCheckTests: XCTestCase {
         XCTAssertEqual(r.variants.map(\.name), ["spearman", "spearman_abs", "ssim", "hog"])
         // Sobel edges ignore the class: SSIM 1.
         XCTAssertEqual(try RandomLogit().evaluate(input(model, try SobelEdges()), model: model).scores[0], 1, accuracy: 1e-9)
+        // Quantus' form (issue 14): 1-D SSIM of the flattened maps / max, data range max − min.
+        let q = try RandomLogit(["main": "quantus_ssim"]).evaluate(input(model, try Saliency()), model: model)
+        XCTAssertEqual(Double(q.scores[0]), SSIM.quantus(w0, w1), accuracy: 1e-6)
+        XCTAssertNotEqual(q.scores[0], r.scores[0])
+        XCTAssertEqual(q.variants.map(\.name), ["spearman", "spearman_abs", "ssim", "hog", "quantus_ssim"])
     }
 }
 

@@ -49,7 +49,28 @@ final class StatisticsTests: XCTestCase {
             let r = Wilcoxon.test(doubles(c["a"]), doubles(c["b"]))
             XCTAssertEqual(r.statistic, c["statistic"] as! Double, accuracy: 1e-9, c["kind"] as! String)
             XCTAssertEqual(r.p, c["p"] as! Double, accuracy: 1e-9 * max(1, c["p"] as! Double), c["kind"] as! String)
-            XCTAssertEqual(r.exact, c["kind"] as! String == "exact")
+            XCTAssertEqual(r.method, c["kind"] as! String == "exact" ? .exact : .normal)
+        }
+    }
+
+    /// Issue 14: zeros and ties choose SciPy's permutation test (N ≤ 13 pairs, zeros counted) or
+    /// the normal approximation, never the exact distribution; zeros 0…20 give p = 8.857e-5.
+    func testWilcoxonWithZerosAndTiesMatchesSciPy() {
+        for c in cases("wilcoxon_zeros_ties") {
+            let r = Wilcoxon.test(doubles(c["a"]), doubles(c["b"]))
+            let kind = c["kind"] as! String
+            XCTAssertEqual(r.statistic, c["statistic"] as! Double, accuracy: 1e-9, kind)
+            XCTAssertEqual(r.p, c["p"] as! Double, accuracy: 1e-9 * max(1e-3, c["p"] as! Double), kind)
+            XCTAssertEqual(r.method.rawValue, c["method"] as! String, kind)
+        }
+        XCTAssertEqual(Wilcoxon.test((0...20).map(Double.init), [Double](repeating: 0, count: 21)).p, 8.857457687863547e-05, accuracy: 1e-15)
+    }
+
+    /// Issue 14: Quantus' `ssim` (RandomLogit's default) on flattened maps, from quantus 0.6.0's
+    /// own function (0.0185125 and 0.172752 for the two cases).
+    func testQuantusSSIMMatchesQuantus() {
+        for c in cases("ssim_quantus") {
+            XCTAssertEqual(SSIM.quantus(doubles(c["a"]).map(Float.init), doubles(c["b"]).map(Float.init)), c["ssim"] as! Double, accuracy: 1e-6)
         }
     }
 

@@ -7,6 +7,13 @@ import ProbityEngine
 /// `Occlusion` with a window spanning all channels (Captum repeats the value per channel; the
 /// map is one channel of it). Defaults: window W/7 (32 at 224), stride half the window,
 /// baseline `zero` (Captum's). Occluded images run in batches.
+///
+/// Window positions are Captum's (`_occlusion_shift_counts`, `_occlusion_mask`): along a side of
+/// D pixels, ⌈(D − W)/s⌉ + 1 windows start at 0, s, 2s, …; when (D − W) is not a multiple of s
+/// the last one starts past D − W and is cropped at the border, so every pixel is covered.
+/// (Before issue 14 positions stopped at D − W and the uncovered bottom and right border was
+/// written as 0 — the last 3 rows and columns of a 64 px image at window 9, stride 4.) A stride
+/// larger than the window is refused, as Captum refuses it.
 public struct Occlusion: Explainer {
     public static let name = "occlusion"
     public static let signed = true
@@ -29,7 +36,10 @@ public struct Occlusion: Explainer {
         let (c, h, w) = (batch.channels, batch.height, batch.width)
         let window = options.string("window") == "auto" ? max(1, w / 7) : min(Int(options.string("window"))!, min(h, w))
         let step = options.string("stride") == "auto" ? max(1, window / 2) : Int(options.string("stride"))!
-        let ys = Array(stride(from: 0, through: h - window, by: step)), xs = Array(stride(from: 0, through: w - window, by: step))
+        guard step <= window else {   // Captum asserts the same: a larger stride leaves pixels no window covers
+            throw ProbityError.invalidArgument("occlusion: stride \(step) is larger than the window \(window), which would leave pixels unscored (Captum refuses it too)")
+        }
+        let ys = Occlusion.starts(size: h, window: window, stride: step), xs = Occlusion.starts(size: w, window: window, stride: step)
         var maps = Tensor(shape: [batch.count, h, w])
         for s in 0..<batch.count {
             let x = batch.item(s)
@@ -44,7 +54,7 @@ public struct Occlusion: Explainer {
                 let part = positions[start..<min(positions.count, start + 32)]
                 var occluded = MapOps.repeated(x, part.count)
                 for (j, (y0, x0)) in part.enumerated() {
-                    for ch in 0..<c { for y in y0..<(y0 + window) { for xx in x0..<(x0 + window) {
+                    for ch in 0..<c { for y in y0..<min(h, y0 + window) { for xx in x0..<min(w, x0 + window) {
                         let i = ch * h * w + y * w + xx
                         occluded.storage[j * x.count + i] = base.storage[i]
                     } } }
@@ -52,12 +62,19 @@ public struct Occlusion: Explainer {
                 let logits = try model.logits(occluded)
                 for (j, (y0, x0)) in part.enumerated() {
                     let drop = reference - logits[j, t]
-                    for y in y0..<(y0 + window) { for xx in x0..<(x0 + window) { sum[y * w + xx] += drop; count[y * w + xx] += 1 } }
+                    for y in y0..<min(h, y0 + window) { for xx in x0..<min(w, x0 + window) { sum[y * w + xx] += drop; count[y * w + xx] += 1 } }
                 }
                 start += 32
             }
             for i in 0..<(h * w) { maps.storage[s * h * w + i] = count[i] > 0 ? sum[i] / count[i] : 0 }
         }
         return Attribution(maps: maps)
+    }
+
+    /// Window starts along one side, as Captum: ⌈(size − window)/stride⌉ + 1 of them, i·stride;
+    /// the last window may reach past the border and is cropped there.
+    static func starts(size: Int, window: Int, stride step: Int) -> [Int] {
+        let shifts = (size - window + step - 1) / step + 1
+        return (0..<shifts).map { $0 * step }
     }
 }

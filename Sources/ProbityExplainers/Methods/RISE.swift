@@ -9,6 +9,12 @@ import ProbityEngine
 /// normalized tensor); the map is Σ_i P(target | x ⊙ M_i)·M_i / (N·p). Defaults N = 4000,
 /// s = 7, p = 0.5 (the paper). Masks come from the sample's own random stream; masked
 /// images run in batches.
+///
+/// Mask upsampling (`border`): the reference code (eclique/RISE `explanations.py`,
+/// `generate_masks`) resizes the grid with scikit-image `resize(order=1, mode='reflect',
+/// anti_aliasing=False)`: half-pixel centres, positions past the edge mirrored about the edge
+/// cell, so the outer half-cell blends in the neighbouring cell. `reflect` (default) does
+/// that; `clamp` repeats the edge cell (Probity before issue 14).
 public struct RISE: Explainer {
     public static let name = "rise"
     public var seeded: Bool { true }
@@ -17,6 +23,7 @@ public struct RISE: Explainer {
         OptionSpec("masks", default: "4000", .int(1...1_000_000), "number of masks N"),
         OptionSpec("cells", default: "7", .int(1...1024), "grid size s"),
         OptionSpec("p", default: "0.5", .double(0.001...1), "probability a cell is kept"),
+        OptionSpec("border", default: "reflect", .choice(["reflect", "clamp"]), "mask upsampling past the edge: reflect (reference code, scikit-image mode reflect) or clamp"),
     ]
     public let options: Options
     public init(options: Options) throws { self.options = options }
@@ -31,7 +38,7 @@ public struct RISE: Explainer {
         let plane = h * w
         for sample in 0..<batch.count {
             let x = batch.item(sample)
-            var rng = batch.rng(sample, id)
+            var rng = batch.rng(sample, options.removing("border").id)   // the same grids and shifts for either border
             var sal = [Double](repeating: 0, count: plane)
             var done = 0
             while done < n {
@@ -40,7 +47,7 @@ public struct RISE: Explainer {
                 for j in 0..<m {
                     var grid = Tensor(shape: [1, s, s])
                     for i in 0..<(s * s) { grid.storage[i] = rng.uniform() < p ? 1 : 0 }
-                    let up = grid.resized(height: upH, width: upW, method: .bilinear)
+                    let up = RISE.upsampled(grid, height: upH, width: upW, border: options.string("border"))
                     let dy = rng.int(below: cellH), dx = rng.int(below: cellW)
                     for y in 0..<h { for xx in 0..<w { masks.storage[j * plane + y * w + xx] = up.storage[(y + dy) * upW + xx + dx] } }
                 }
@@ -56,5 +63,13 @@ public struct RISE: Explainer {
             for i in 0..<plane { maps.storage[sample * plane + i] = Float(sal[i] / Double(n) / Double(p)) }
         }
         return Attribution(maps: maps)
+    }
+
+    /// The s × s grid [1, s, s] linearly upsampled with half-pixel centres; `reflect` mirrors
+    /// positions past the edge (scikit-image `resize(order=1, mode='reflect')` — when enlarging
+    /// its anti-aliasing filter has σ = 0, so `.antialiased` is exactly that), `clamp` repeats
+    /// the edge.
+    static func upsampled(_ grid: Tensor, height: Int, width: Int, border: String) -> Tensor {
+        grid.resized(height: height, width: width, method: border == "clamp" ? .bilinear : .antialiased)
     }
 }

@@ -6,11 +6,21 @@ import ProbityEngine
 /// of the layer, upsampled to the input and min-max scaled to [0, 1], masks the input; the
 /// target logit of each masked input, softmaxed over channels, weights the channels; map
 /// relu(Σ_k w_k A_k). As pytorch-grad-cam's `ScoreCAM`: all channels (or the `channels` with
-/// the largest mean activation), masked inputs run in batches.
+/// the largest mean activation), masked inputs run in batches; masks are min-max scaled with
+/// pytorch-grad-cam's (A − min)/(max − min + 1e-8).
+///
+/// Mask upsampling (`upsampling`): pytorch-grad-cam's `score_cam.py` uses
+/// `torch.nn.UpsamplingBilinear2d`, i.e. bilinear with `align_corners=True` (corner samples on
+/// the corner pixels); that is the default `align_corners`. `half_pixel` uses half-pixel
+/// centres with clamped edges (PyTorch `align_corners=False`; Probity before issue 14). The
+/// final map is upsampled with half-pixel centres either way, as pytorch-grad-cam's
+/// `scale_cam_image` (OpenCV `resize`) does.
 public struct ScoreCAM: Explainer {
     public static let name = "scorecam"
     public static let summary = "Channels weighted by the score of the input they mask (Wang et al. 2020; pytorch-grad-cam ScoreCAM)"
-    public static let optionSpecs = [CAM.layerOption, OptionSpec("channels", default: "0", .int(0...100_000), "channels used, by largest mean activation (0: all)")]
+    public static let optionSpecs = [CAM.layerOption, OptionSpec("channels", default: "0", .int(0...100_000), "channels used, by largest mean activation (0: all)"),
+                                     OptionSpec("upsampling", default: "align_corners", .choice(["align_corners", "half_pixel"]),
+                                                "mask upsampling: align_corners (pytorch-grad-cam's UpsamplingBilinear2d) or half_pixel")]
     public let options: Options
     public init(options: Options) throws { self.options = options }
 
@@ -23,7 +33,8 @@ public struct ScoreCAM: Explainer {
         var weights = Tensor(shape: [n, k])
         for s in 0..<n {
             let planes = Tensor(shape: [k, h, w], storage: Array(a.storage[(s * k * h * w)..<((s + 1) * k * h * w)]))
-            var up = MapOps.upsample(planes, height: height, width: width)
+            var up = options.string("upsampling") == "half_pixel" ? MapOps.upsample(planes, height: height, width: width)
+                                                                   : ScoreCAM.upsampledAlignCorners(planes, height: height, width: width)
             var chosen = Array(0..<k)
             if options.int("channels") > 0 && options.int("channels") < k {
                 let means = (0..<k).map { ch in planes.storage[(ch * h * w)..<((ch + 1) * h * w)].reduce(0, +) }
@@ -40,7 +51,7 @@ public struct ScoreCAM: Explainer {
                     // Min–max scale channel ch to [0, 1] (no slice of `up` is held while it is written).
                     var lo = Float.infinity, hi = -Float.infinity
                     for i in 0..<plane { let v = up.storage[ch * plane + i]; lo = min(lo, v); hi = max(hi, v) }
-                    let scale: Float = hi - lo > 0 ? 1 / (hi - lo) : 0
+                    let scale: Float = 1 / (hi - lo + 1e-8)
                     up.storage.withUnsafeMutableBufferPointer { u in
                         masked.storage.withUnsafeMutableBufferPointer { mk in
                             x.storage.withUnsafeBufferPointer { xs in
@@ -64,5 +75,31 @@ public struct ScoreCAM: Explainer {
             for ch in 0..<k { weights.storage[s * k + ch] = e[ch] / sum }
         }
         return Attribution(maps: CAM.upsampled(CAM.weightedSum(a, weights: weights), to: batch))
+    }
+
+    /// Bilinear resize of [K, h, w] planes with `align_corners=True` (PyTorch's
+    /// `UpsamplingBilinear2d`): output index o reads input position o·(n − 1)/(m − 1).
+    static func upsampledAlignCorners(_ planes: Tensor, height: Int, width: Int) -> Tensor {
+        let (k, h, w) = (planes.shape[0], planes.shape[1], planes.shape[2])
+        func taps(_ n: Int, _ m: Int) -> [(Int, Int, Float)] {
+            (0..<m).map { o in
+                let x = m > 1 ? Double(o) * Double(n - 1) / Double(m - 1) : 0
+                let i0 = min(Int(x.rounded(.down)), n - 1), i1 = min(i0 + 1, n - 1)
+                return (i0, i1, Float(x - Double(i0)))
+            }
+        }
+        let ty = taps(h, height), tx = taps(w, width)
+        var out = Tensor(shape: [k, height, width])
+        for c in 0..<k {
+            let base = c * h * w
+            for (y, (y0, y1, fy)) in ty.enumerated() {
+                for (x, (x0, x1, fx)) in tx.enumerated() {
+                    let top = planes.storage[base + y0 * w + x0] * (1 - fx) + planes.storage[base + y0 * w + x1] * fx
+                    let bottom = planes.storage[base + y1 * w + x0] * (1 - fx) + planes.storage[base + y1 * w + x1] * fx
+                    out.storage[(c * height + y) * width + x] = top * (1 - fy) + bottom * fy
+                }
+            }
+        }
+        return out
     }
 }

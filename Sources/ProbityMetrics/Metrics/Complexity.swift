@@ -6,12 +6,14 @@ import ProbityExplainers
 /// Complexity (Bhatt, Weller & Moura 2020, "Evaluating and aggregating feature-based model
 /// explanations"): the Shannon entropy (natural log) of the map's magnitudes normalized to sum
 /// 1, as Quantus' `Complexity` (scipy.stats.entropy). 0 when one pixel holds everything, ln n for
-/// a flat map. Lower is better.
+/// a flat map. Scale-free (the normalization to sum 1 absorbs Quantus' division by the
+/// maximum). `sign`: `abs` (Quantus) or `positive`; `signed` is refused, since an entropy of
+/// signed values is not defined. Lower is better.
 public struct Complexity: Metric {
     public static let name = "complexity"
     public static let summary = "Entropy of the normalized attribution magnitudes (Bhatt et al. 2020; Quantus Complexity); lower is better"
     public static let higherIsBetter = false
-    public static let optionSpecs = [OptionSpec("sign", default: "abs", .choice(["signed", "abs", "positive"]), "how maps are read (Quantus: abs)")]
+    public static let optionSpecs = [OptionSpec("sign", default: "abs", .choice(["abs", "positive"]), "how maps are read (Quantus: abs; signed is refused: an entropy needs non-negative values)")]
     public let options: Options
     public init(options: Options) throws { self.options = options }
 

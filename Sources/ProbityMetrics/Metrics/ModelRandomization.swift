@@ -13,6 +13,15 @@ import ProbityExplainers
 /// score is the Spearman correlation of absolute values with the fully randomized model
 /// (cascading) or its mean over layers (independent). A method whose maps stay the same when
 /// the model is destroyed fails the check; lower is better.
+///
+/// A constant map of the randomized model (Grad-CAM's is often all zero: no positive evidence
+/// left) has no ranking, so its Spearman correlations are undefined. Probity's choice: that
+/// sample's Spearman scores are NaN with status `nan`, left out of every mean, and summaries say
+/// how many samples were scored (SSIM stays defined and is reported). Quantus (0.6, `MPRT` with
+/// `correlation_spearman`) gets the same NaN from SciPy's `spearmanr` but keeps it in its
+/// per-sample scores, so a plain mean over samples is NaN. Scoring such a map as 0 (no rank
+/// agreement: fully changed) would be the other defensible reading; it is not what either
+/// implementation computes, so Probity reports the undefined value as undefined instead.
 public struct ModelRandomization: Metric {
     public static let name = "model_randomization"
     public static let summary = "Similarity of the maps to those of a randomized model, cascading or per layer (Adebayo et al. 2018); lower is better"

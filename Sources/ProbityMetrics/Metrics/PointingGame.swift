@@ -10,6 +10,20 @@ import ProbityExplainers
 /// per-class accuracy (mean over classes of hits / (hits + misses)). Variant `energy` is the
 /// energy-based pointing game (Wang et al. 2020, "Score-CAM"): the share of the positive map
 /// inside the ground truth. Higher is better.
+///
+/// Bookkeeping against TorchRay's `PointingGame` / `PointingGameBenchmark`:
+/// - the ground truth is the boxes of the class explained (`--target`; TorchRay evaluates each
+///   class present in the image, so `--target label` on single-label data is its setting);
+/// - PASCAL "difficult" boxes (`/box_difficult`): a class whose boxes are all difficult is
+///   skipped (TorchRay returns 0, neither hit nor miss; here the sample is `nan` and out of the
+///   means); otherwise difficult boxes are part of the region, as TorchRay's `voc_as_mask`;
+/// - `per_class` groups samples by their label and averages over the classes that have scored
+///   samples; TorchRay divides hits by max(hits + misses, 1), so a class never scored counts
+///   as accuracy 0 in its mean over all the dataset's classes. The two agree when every class
+///   has a scored sample;
+/// - not reproduced: TorchRay's "difficult" subset of the EBP paper (per image and class flags
+///   shipped with TorchRay for VOC 2007 and COCO 2014; Probity's schema has no such flag), so
+///   only its "all" column can be reproduced.
 public struct PointingGame: Metric {
     public static let name = "pointing_game"
     public static let summary = "Hit when the map's maximum lies within 15 px (at 224 px) of the ground truth (Zhang et al. 2016; TorchRay); variant energy (Wang et al. 2020); higher is better"

@@ -22,7 +22,7 @@ public enum Pairwise {
                     let (a, b) = (explainers[i], explainers[j])
                     let samples = table.common(key, [a, b])
                     let va = samples.map { table.values[key]![a]![$0]! }, vb = samples.map { table.values[key]![b]![$0]! }
-                    let test = samples.isEmpty ? Wilcoxon.Result(statistic: .nan, p: .nan, n: 0, exact: true) : Wilcoxon.test(va, vb)
+                    let test = samples.isEmpty ? Wilcoxon.Result(statistic: .nan, p: .nan, n: 0, method: .exact) : Wilcoxon.test(va, vb)
                     let diff = samples.isEmpty ? Double.nan : zip(va, vb).reduce(0) { $0 + $1.0 - $1.1 } / Double(samples.count)
                     group.append(Row(metric: key.metric, variant: key.variant, a: a, b: b, n: samples.count, meanDifference: diff,
                                      statistic: test.statistic, p: test.p, pHolm: .nan, better: ""))

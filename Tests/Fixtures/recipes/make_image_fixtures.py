@@ -31,6 +31,26 @@ with h5py.File(f"{out}/image_ops.h5", "w") as f:
     f["area_up"] = pil(img, (70, 50), Image.BOX)
     for mode, name in [("reflect", "reflect"), ("mirror", "mirror"), ("nearest", "nearest"), ("constant", "zero")]:
         f[f"blur_{name}"] = np.stack([ndi.gaussian_filter(c.astype(np.float64), sigma=(1.5, 2.5), mode=mode, cval=0.0) for c in img]).astype(np.float32)
+    # Issue 14 (references of explainer and metric internals; own generator, so the cases above
+    # keep their values):
+    # - rise_blur: the RISE reference code's insertion blur (eclique/RISE evaluation.py):
+    #   gkern(11, 5) = gaussian_filter of an 11x11 delta at sigma 5, applied per channel by
+    #   conv2d(padding=5), which is correlation with zero padding (ndimage.correlate, constant 0);
+    # - rise_grid / rise_grid_up: a 7x7 RISE grid upsampled as generate_masks does,
+    #   resize(order=1, mode="reflect", anti_aliasing=False) to (8 * 5, 8 * 5);
+    # - scorecam_planes / scorecam_up: activations upsampled as pytorch-grad-cam's ScoreCAM does,
+    #   torch.nn.UpsamplingBilinear2d (align_corners=True); ndimage.zoom(order=1, grid_mode=False)
+    #   is the same map (checked once against torch 2.13: max difference 3e-7).
+    delta = np.zeros((11, 11)); delta[5, 5] = 1
+    gk = ndi.gaussian_filter(delta, 5)
+    f["rise_blur"] = np.stack([ndi.correlate(c.astype(np.float64), gk, mode="constant", cval=0.0) for c in img]).astype(np.float32)
+    irng = np.random.default_rng(14)
+    grid = (irng.random((7, 7)) < 0.5).astype(np.float32)
+    f["rise_grid"] = grid
+    f["rise_grid_up"] = resize(grid, (40, 40), order=1, mode="reflect", anti_aliasing=False).astype(np.float32)
+    planes = irng.random((2, 7, 7)).astype(np.float32)
+    f["scorecam_planes"] = planes
+    f["scorecam_up"] = np.stack([ndi.zoom(c.astype(np.float64), (37 / 7, 53 / 7), order=1, grid_mode=False) for c in planes]).astype(np.float32)
 
 # --- PNG decoding (ProbityDataTests/PNGTests) ------------------------------------------
 def chunk(tag, data):
