@@ -197,7 +197,18 @@ EOF
   : > "$DIR/plugstack.conf"
 }
 
+# Closes every inherited descriptor above stderr, so the daemons started below hold none of
+# the caller's pipes or files open (a caller that waits for them to close would hang).
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
+  done
+}
+
 do_start() {
+  close_inherited_fds
   command -v munged >/dev/null && command -v slurmctld >/dev/null && command -v slurmd >/dev/null \
     && command -v sinfo >/dev/null || die "needs munge and slurm-wlm (apt-get install slurm-wlm munge)"
   [ "$(id -u)" = 0 ] || die "must run as root (SlurmUser=root)"
