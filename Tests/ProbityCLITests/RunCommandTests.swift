@@ -16,6 +16,17 @@ final class RunCommandTests: XCTestCase {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout + r.stderr)
     }
 
+    /// Whether a journal record (a finished batch) was written in `out` after `date`.
+    func newRecord(_ out: String, since date: Date) -> Bool {
+        for journal in ["/cache/attributions.h5.journal", "/cache/scores.h5.journal"] {
+            let dir = out + journal
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".rec") {
+                if let modified = (try? FileManager.default.attributesOfItem(atPath: dir + "/" + name))?[.modificationDate] as? Date, modified > date { return true }
+            }
+        }
+        return false
+    }
+
     /// Finished maps and score jobs in a run folder, read with h5py from the folded files and
     /// the pending journal records (counted by name: one record per batch).
     func progress(_ out: String) throws -> (maps: Int, scoreRecords: Int) {
@@ -45,16 +56,21 @@ final class RunCommandTests: XCTestCase {
         let seconds = Date().timeIntervalSince(started)
         let total = try json(full)
         XCTAssertEqual(total["explained"] as? Int, 3 * 24)
-        // Kill at points spread over the run's length: mostly in the explain stage at first, then while scoring.
+        // Six kills, each once the run has finished new work (a batch record written after it
+        // started) plus a random pause, so they land at varied points: explaining, scoring, folding.
         var killed = 0
-        for fraction in [0.08, 0.2, 0.35, 0.5, 0.65, 0.8] {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<6 {
             let process = Process()
             process.executableURL = CLI.binary
             process.arguments = ["run", suite, "--out", dir + "/killed", "--quiet"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            let started = Date()
             try process.run()
-            Thread.sleep(forTimeInterval: max(0.3, seconds * fraction))
+            let deadline = Date().addingTimeInterval(seconds * 3 + 10)
+            while process.isRunning && Date() < deadline && !newRecord(dir + "/killed", since: started) { Thread.sleep(forTimeInterval: 0.01) }
+            Thread.sleep(forTimeInterval: Double.random(in: 0...0.4, using: &generator))
             if process.isRunning { kill(process.processIdentifier, SIGKILL); killed += 1 }
             process.waitUntilExit()
         }
@@ -125,7 +141,7 @@ final class RunCommandTests: XCTestCase {
         let summaryAfter = try String(contentsOfFile: dir + "/out/summary.csv", encoding: .utf8)
         let saliency = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("saliency@") && !$0.contains("mean_rank") } }
         XCTAssertEqual(saliency(summaryBefore), saliency(summaryAfter))
-        XCTAssertTrue(summaryAfter.contains("integrated_gradients@baseline=black,method=gausslegendre,steps=8,deletion"))
+        XCTAssertTrue(summaryAfter.contains("\"integrated_gradients@baseline=black,method=gausslegendre,steps=8\",deletion"))
         XCTAssertFalse(summaryAfter.contains("steps=4"))
     }
 

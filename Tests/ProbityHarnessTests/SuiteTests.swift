@@ -90,5 +90,7 @@ final class SuiteTests: XCTestCase {
         XCTAssertEqual(DidYouMean.suggestion(for: "gradcamm", among: ["gradcam", "gradcam_pp", "layercam"]), "gradcam")
         XCTAssertNil(DidYouMean.suggestion(for: "xyz", among: ["gradcam"]))
         XCTAssertEqual(DidYouMean.distance("kitten", "sitting"), 3)
+        XCTAssertEqual(DidYouMean.distance("frist", "first"), 1)
+        XCTAssertEqual(DidYouMean.suggestion(for: "batchsize", among: ["batch", "seed"]), "batch")
     }
 }
