@@ -68,6 +68,7 @@ public struct ReportInput: Sendable {
     public var summary: [SummaryRow]
     public var pairwise: [PairwiseRow]
     public var reliability: [ReliabilityRow]
+    /// Per-sample rows; read from a run folder, only the main-variant rows (what the report counts).
     public var perSample: [ScoreRow]
     /// Curves by metric name, then explainer id.
     public var curves: [String: [String: Curves]]
@@ -102,7 +103,9 @@ public struct ReportInput: Sendable {
         summary = try ResultTableReader.summary(summaryText, path: summaryPath)
         pairwise = try text("pairwise.csv").map { try ResultTableReader.pairwise($0.0, path: $0.1) } ?? []
         reliability = try text("reliability.csv").map { try ResultTableReader.reliability($0.0, path: $0.1) } ?? []
-        perSample = try text("per_sample.csv").map { try ResultTableReader.perSample($0.0, path: $0.1) } ?? []
+        // Main-variant rows only (the report counts them), read without holding the whole table.
+        let perSamplePath = dir + "/per_sample.csv"
+        perSample = FileManager.default.fileExists(atPath: perSamplePath) ? try ResultTableReader.perSampleMain(path: perSamplePath) : []
         let curvesPath = dir + "/curves.h5"
         curves = FileManager.default.fileExists(atPath: curvesPath) ? try Self.readCurves(curvesPath) : [:]
         let runPath = dir + "/run.json"

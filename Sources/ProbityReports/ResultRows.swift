@@ -125,6 +125,56 @@ enum ResultTableReader {
         }
     }
 
+    /// The main-variant rows of `per_sample.csv` (what the report counts), read line by line with
+    /// repeated names shared, so memory stays small for runs over many samples: per-layer and
+    /// per-measure variant rows, most of the file, are never held.
+    static func perSampleMain(path: String) throws -> [ScoreRow] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ProbityError.badFile(path, "cannot read the file") }
+        var rows: [ScoreRow] = []
+        var names: [Substring: String] = [:]
+        func intern(_ s: Substring) -> String {
+            if let known = names[s] { return known }
+            let string = String(s)
+            names[s] = string
+            return string
+        }
+        var lineNumber = 0
+        let header = ResultTables.perSampleHeader
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var start = 0
+            let bytes = raw.bindMemory(to: UInt8.self)
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                lineNumber += 1
+                let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                start = end + 1
+                if line.isEmpty { continue }
+                // Quoted fields (ids with commas) go through the full parser; the rest split fast.
+                let fields: [Substring] = line.contains("\"") ? (CSV.parse(line).first ?? []).map { Substring($0) } : line.split(separator: ",", omittingEmptySubsequences: false)
+                if lineNumber == 1 {
+                    guard fields.map(String.init) == header else {
+                        throw ProbityError.badFile(path, "expected the header \(header.joined(separator: ",")), found \(line)")
+                    }
+                    continue
+                }
+                guard fields.count == header.count else {
+                    throw ProbityError.badInput(file: path, location: "line \(lineNumber)", problem: "expected \(header.count) fields, found \(fields.count)")
+                }
+                guard fields[2].isEmpty else { continue }
+                guard let sample = Int(fields[3]), let label = Int(fields[4]) else {
+                    throw ProbityError.badInput(file: path, location: "line \(lineNumber)", problem: "sample and label must be integers")
+                }
+                let value: Float = fields[5] == "nan" || fields[5].isEmpty ? .nan : (Float(fields[5]) ?? .nan)
+                var explainer = intern(fields[0])
+                if explainer.hasPrefix("'"), let second = explainer.dropFirst().first, "=+-@".contains(second) { explainer = String(explainer.dropFirst()) }
+                rows.append(ScoreRow(explainer: explainer, metric: intern(fields[1]), variant: "", sample: sample, label: label, value: value, status: intern(fields[6])))
+            }
+        }
+        if lineNumber == 0 { throw ProbityError.badFile(path, "is empty; expected the header \(header.joined(separator: ","))") }
+        return rows
+    }
+
     static func perSample(_ text: String, path: String) throws -> [ScoreRow] {
         try records(text, path: path, header: ResultTables.perSampleHeader).map { r in
             ScoreRow(explainer: field(r, "explainer"), metric: field(r, "metric"), variant: field(r, "variant"),

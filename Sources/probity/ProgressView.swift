@@ -29,7 +29,7 @@ final class ProgressView: @unchecked Sendable {
         let elapsed = now.timeIntervalSince(stageStarted)
         let rate = elapsed > 0 ? Double(e.done) / elapsed : 0
         let eta = rate > 0 ? Double(e.total - e.done) / rate : .nan
-        let unit = e.stage == "score" ? "jobs" : "samples"
+        let unit = ["score": "jobs", "explain": "samples", "evaluate": "jobs", "predict": "samples", "import": "images"][e.stage] ?? "steps"
         let numbers = "\(e.done)/\(e.total) \(unit)" + (e.done > 0 ? String(format: ", %.1f/s", rate) : "")
             + (e.done > 0 && e.done < e.total ? ", ETA \(ProgressView.clock(eta))" : "") + (e.done == e.total ? ", \(ProgressView.clock(elapsed))" : "")
         let detail = e.detail.isEmpty || e.done == e.total ? "" : "  \(e.detail)"

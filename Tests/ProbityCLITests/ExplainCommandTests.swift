@@ -11,6 +11,38 @@ final class ExplainCommandTests: XCTestCase {
         return path
     }
 
+    /// The seed of a random method is part of its cache key: another seed computes new maps
+    /// (it used to return the old ones), the same seed reuses them unchanged.
+    func testAnotherSeedRecomputesAndTheSameSeedReuses() throws {
+        let dir = try CLI.scratch()
+        let data = try shapes(dir)
+        let out = dir + "/attr.h5"
+        func explain(_ seed: String) throws -> CommandResult {
+            try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "rise", "--option", "masks=64",
+                         "--indices", "0..3", "--seed", seed, "--out", out, "--quiet"])
+        }
+        let one = try explain("1")
+        XCTAssertTrue(one.stdout.hasPrefix("rise@border=reflect,cells=7,masks=64,p=0.5,seed=1: 4 computed, 0 reused"), one.stdout + one.stderr)
+        let two = try explain("2")
+        XCTAssertTrue(two.stdout.hasPrefix("rise@border=reflect,cells=7,masks=64,p=0.5,seed=2: 4 computed, 0 reused"), two.stdout + two.stderr)
+        let again = try explain("1")
+        XCTAssertTrue(again.stdout.hasPrefix("rise@border=reflect,cells=7,masks=64,p=0.5,seed=1: 0 computed, 4 reused"), again.stdout)
+        // The maps themselves: seeds 1 and 2 differ; the reused seed-1 maps are the ones first written.
+        let check = try CLI.python("""
+        import h5py, sys, numpy as np
+        f = h5py.File(sys.argv[1], 'r')
+        a = f['attributions/rise@border=reflect,cells=7,masks=64,p=0.5,seed=1'][:4]
+        b = f['attributions/rise@border=reflect,cells=7,masks=64,p=0.5,seed=2'][:4]
+        print(bool(np.abs(a - b).max() > 1e-3), int(f['attributions/rise@border=reflect,cells=7,masks=64,p=0.5,seed=1'].attrs['seed']))
+        """, [out])
+        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "True 1", check.stderr)
+        let first = try CLI.python("import h5py, sys; print(h5py.File(sys.argv[1], 'r')['attributions/rise@border=reflect,cells=7,masks=64,p=0.5,seed=1'][:4].tobytes().hex()[:4000])", [out])
+        _ = try explain("1")
+        let after = try CLI.python("import h5py, sys; print(h5py.File(sys.argv[1], 'r')['attributions/rise@border=reflect,cells=7,masks=64,p=0.5,seed=1'][:4].tobytes().hex()[:4000])", [out])
+        XCTAssertEqual(first.stdout, after.stdout)
+        XCTAssertFalse(first.stdout.isEmpty)
+    }
+
     func testExplainWritesTheCacheAndReusesIt() throws {
         let dir = try CLI.scratch()
         let data = try shapes(dir)

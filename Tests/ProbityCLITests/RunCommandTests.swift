@@ -84,6 +84,10 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(r["explain_reused"] as? Int, before.maps)
         XCTAssertGreaterThan(before.maps, 0)
         try assertSameTables(dir + "/full", dir + "/killed")
+        // The run ends with its report.
+        let report = try String(contentsOfFile: dir + "/killed/report.html", encoding: .utf8)
+        XCTAssertTrue(report.contains("Verdict") && report.contains("gradcam") && !report.contains("<script"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/killed/charts/bars_deletion.svg"))
         // A finished run reruns as a no-op with the same tables.
         let again = try json(try CLI.run(["run", suite, "--out", dir + "/killed", "--json"]))
         XCTAssertEqual(again["explained"] as? Int, 0)

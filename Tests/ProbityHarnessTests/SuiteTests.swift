@@ -94,3 +94,24 @@ final class SuiteTests: XCTestCase {
         XCTAssertEqual(DidYouMean.suggestion(for: "batchsize", among: ["batch", "seed"]), "batch")
     }
 }
+
+/// The committed presets parse as they are (paths, names, options), and the gate policy too.
+final class PresetTests: XCTestCase {
+    func testEveryPresetParses() throws {
+        let dir = SuiteTests.repository + "/metrics"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertTrue(files.contains("quickstart.yaml") && files.contains("faithfulness.yaml") && files.contains("release-gate.yaml"), "\(files)")
+        for f in files where f != "release-gate.yaml" {
+            let suite = try Suite(contentsOf: dir + "/" + f)
+            XCTAssertFalse(suite.explainers.isEmpty, f)
+            XCTAssertEqual(try suite.makeExplainers().count, suite.explainers.count, f)
+        }
+        let quickstart = try Suite(contentsOf: dir + "/quickstart.yaml")
+        XCTAssertGreaterThanOrEqual(quickstart.explainers.count, 8)
+        XCTAssertTrue(Set(["random", "sobel", "center_gaussian"]).isSubset(of: quickstart.explainers.map(\.name)))
+        XCTAssertEqual(Set(quickstart.metrics.map(\.name)), ["deletion", "insertion", "road_morf", "pointing_game", "relevance_mass",
+                                                              "model_randomization", "data_randomization", "sparseness"])
+        XCTAssertEqual(quickstart.gate, dir + "/release-gate.yaml")
+        XCTAssertEqual(try GatePolicy(contentsOf: dir + "/release-gate.yaml").rules.count, 5)
+    }
+}
