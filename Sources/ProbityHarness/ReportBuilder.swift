@@ -4,6 +4,7 @@ import ProbityData
 import ProbityEngine
 import ProbityExplainers
 import ProbityMetrics
+import ProbityONNX
 import ProbityReports
 
 /// The chart report of a run folder (`probity report`, and the last stage of `run`, `merge`
@@ -46,6 +47,15 @@ public struct ReportBuilder {
         let dataset = try Dataset(path: datasetPath)
         let cache = try AttributionCache(path: cachePath)
         defer { cache.close() }
+        // The model, loaded only when a picture needs it (an `auto` CAM layer to name, randomized maps).
+        let modelPath = resolve(run.model.path)
+        var loaded: ONNXModel? = nil
+        func model() throws -> ONNXModel {
+            if let loaded { return loaded }
+            guard FileManager.default.fileExists(atPath: modelPath) else { throw ProbityError.badFile(modelPath, "the run's model is not there") }
+            loaded = try ModelLoading.load(modelPath, for: dataset)
+            return loaded!
+        }
         let scored = Set(input.perSample.map(\.sample)).sorted()
         let samples = Array(scored.prefix(overlaySamples))
         for key in run.explainers {
@@ -53,7 +63,8 @@ public struct ReportBuilder {
             let done = try cache.done(key)
             let type = try? ExplainerRegistry.type(named: entry.name)
             let options = (try? cache.options(key)) ?? [:]
-            let layer = options["layer"]
+            var layer = options["layer"]
+            if layer == "auto" { layer = try? CAMLayer.resolve("auto", model: try model()) }
             for (s, map) in zip(samples.filter { $0 < done.count && done[$0] }, try cache.maps(key, samples: samples.filter { $0 < done.count && done[$0] })) {
                 input.overlays.append(ReportInput.OverlayCell(sample: s, explainer: key, map: map, pixels: try dataset.pixels(s..<(s + 1)),
                                                               height: dataset.height, width: dataset.width, channels: dataset.channels,
@@ -61,9 +72,8 @@ public struct ReportBuilder {
             }
         }
         guard input.summary.contains(where: { $0.metric == "model_randomization" }), let sample = samples.first else { return }
-        let modelPath = resolve(run.model.path)
         guard FileManager.default.fileExists(atPath: modelPath) else { return }
-        let model = try ModelLoading.load(modelPath, for: dataset)
+        let model = try model()
         let layers = try model.layers
         guard !layers.isEmpty else { return }
         let steps = ModelRandomization.steps(String(sanitySteps), count: layers.count)

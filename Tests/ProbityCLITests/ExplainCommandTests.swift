@@ -154,3 +154,42 @@ final class ExplainAllTests: XCTestCase {
         XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(names.count - 2) []", check.stderr)
     }
 }
+
+/// What a newcomer meets first: a class the model does not have, a bare explainer name, the version.
+final class FirstHourTests: XCTestCase {
+    func testAClassTheModelLacksIsRefusedBeforeAnythingIsWritten() throws {
+        let dir = try CLI.scratch()
+        XCTAssertEqual(try CLI.run(["dataset", "synth", "shapes", "--out", dir + "/s.h5", "--count", "4", "--size", "64", "--seed", "1"]).status, 0)
+        let r = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", dir + "/s.h5", "--explainer", "saliency", "--target", "7", "--out", dir + "/a.h5"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stderr, "probity: error: --target 7: models/shapes_cnn.onnx has 4 classes (0…3)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/a.h5"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/a.h5.journal"))
+    }
+
+    func testBareNamesAndOneVersionEverywhere() throws {
+        let dir = try CLI.scratch()
+        XCTAssertEqual(try CLI.run(["dataset", "synth", "shapes", "--out", dir + "/s.h5", "--count", "4", "--size", "64", "--seed", "1"]).status, 0)
+        for options in [["--option", "abs=true"], ["--option", "abs=false"]] {
+            XCTAssertEqual(try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", dir + "/s.h5", "--explainer", "saliency", "--out", dir + "/a.h5", "--quiet"] + options).status, 0)
+        }
+        XCTAssertEqual(try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", dir + "/s.h5", "--explainer", "gradcam", "--out", dir + "/a.h5", "--quiet"]).status, 0)
+        // One gradcam entry: its bare name is enough; two saliency entries: the choices are listed.
+        let one = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", dir + "/s.h5", "--attributions", dir + "/a.h5",
+                               "--explainer", "gradcam", "--metric", "sparseness", "--out", dir + "/e", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/e/per_sample.csv", encoding: .utf8).contains("\ngradcam@layer=auto,sparseness,"))
+        let two = try CLI.run(["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", dir + "/s.h5", "--attributions", dir + "/a.h5",
+                               "--explainer", "saliency", "--metric", "sparseness", "--out", dir + "/e2"])
+        XCTAssertEqual(two.status, 2)
+        XCTAssertEqual(two.stderr, "probity: error: \(dir)/a.h5: saliency is ambiguous; give one of: saliency@abs=false, saliency@abs=true\n")
+        // `--version`, the cache and run.json say the same version.
+        let version = try CLI.run(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(version.isEmpty)
+        let check = try CLI.python("""
+        import h5py, json, sys
+        print(h5py.File(sys.argv[1], 'r')['attributions/gradcam@layer=auto'].attrs['probity_version'], json.load(open(sys.argv[2]))['probity_version'])
+        """, [dir + "/a.h5", dir + "/e/run.json"])
+        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(version) \(version)", check.stderr)
+    }
+}

@@ -47,3 +47,8 @@ enum CAM {
         MapOps.upsample(maps, height: batch.height, width: batch.width)
     }
 }
+
+/// The layer a CAM explains, `auto` resolved as the CAMs resolve it (for reports that name it).
+public enum CAMLayer {
+    public static func resolve(_ name: String, model: Model) throws -> String { try CAM.layer(name, model: model) }
+}
