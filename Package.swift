@@ -56,7 +56,8 @@ let package = Package(
         .testTarget(name: "ProbityMetricsTests", dependencies: ["ProbityMetrics", "ProbityExplainers", "ProbityONNX"]),
         .testTarget(name: "ProbityReportsTests", dependencies: ["ProbityReports", "ProbityMetrics", "ProbityData"]),
         .testTarget(name: "ProbityHarnessTests", dependencies: ["ProbityHarness", "ProbityReports", "ProbityMetrics", "ProbityExplainers", "ProbityData"]),
-        .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData"], exclude: ["conformance.txt"]),
+        .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                    exclude: ["conformance.txt"]),
         .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "probity"]),  // runs the built `probity` as a process
     ]
 )

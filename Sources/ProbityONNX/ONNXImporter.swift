@@ -79,11 +79,23 @@ public struct ONNXImporter: Sendable {
     /// Builds the float graph for inputs of `shapes` (one per real input). Inputs named in
     /// `constants` are bound to those values at import time instead (tests feed integer
     /// parameters such as Reshape's shape this way).
-    public func graph(inputShapes shapes: [[Int]]) throws -> Graph {
-        try graph(inputShapes: shapes, constants: [:])
+    public func graph(inputShapes shapes: [[Int]], logits: Bool = false) throws -> Graph {
+        try graph(inputShapes: shapes, constants: [:], logits: logits)
     }
 
-    func graph(inputShapes shapes: [[Int]], constants: [String: ImportTensor]) throws -> Graph {
+    /// The node that computes graph output `name` when it is a `Softmax` or `LogSoftmax`:
+    /// the model then outputs probabilities, and Probity wants their logits.
+    public func finalSoftmax(_ name: String? = nil) -> (op: String, node: String, input: String)? {
+        guard let out = name ?? model.graph.output.first?.name,
+              let node = model.graph.node.last(where: { $0.output.first == out }),
+              ["Softmax", "LogSoftmax"].contains(node.opType), let input = node.input.first else { return nil }
+        return (node.opType, node.label, input)
+    }
+
+    /// With `logits`, a graph output computed by a final `Softmax`/`LogSoftmax` is replaced by
+    /// that node's input (metrics and explainers apply the softmax themselves where they score
+    /// probabilities, so a model exported with its softmax would otherwise get it twice).
+    func graph(inputShapes shapes: [[Int]], constants: [String: ImportTensor], logits: Bool = false) throws -> Graph {
         let names = inputNames.filter { constants[$0] == nil }
         guard shapes.count == names.count else {
             throw ProbityError.invalidArgument("\(file): the model has \(names.count) inputs (\(names.joined(separator: ", "))), got \(shapes.count) shapes")
@@ -125,7 +137,8 @@ public struct ONNXImporter: Sendable {
             }
         }
         for out in model.graph.output {
-            switch context.bindings[out.name] {
+            let name = logits ? finalSoftmax(out.name)?.input ?? out.name : out.name
+            switch context.bindings[name] {
             case .runtime(let id): context.graph.outputs.append(id)
             case .constant(let t):
                 let id = context.graph.addValue(name: out.name, shape: t.shape, constant: t.tensor)

@@ -3,7 +3,9 @@ import ProbityCore
 import ProbityEngine
 
 /// An ONNX classifier ready to run: imported once, planned per input shape (plans are cached),
-/// and run in batches of at most `maxBatch` samples.
+/// and run in batches of at most `maxBatch` samples. `logits` are the scores before any final
+/// `Softmax`/`LogSoftmax` in the graph (`importer.finalSoftmax()` names it): metrics apply the
+/// softmax themselves where they score probabilities, so it is never applied twice.
 ///
 /// A sample's logits do not depend on the batch it runs in: every kernel computes each sample
 /// with the same operations in the same order (`ONNXModelTests` checks bit equality).
@@ -78,7 +80,7 @@ public final class ONNXModel: Model, @unchecked Sendable {
 
     /// The unoptimized graph as imported (node names as in the ONNX file).
     public func importedGraph(batch: Int = 1) throws -> Graph {
-        var g = try importer.graph(inputShapes: [[batch] + inputShape])
+        var g = try importer.graph(inputShapes: [[batch] + inputShape], logits: true)
         if !overrides.isEmpty {
             for v in g.values.indices where g.values[v].constant != nil {
                 if let t = overrides[g.values[v].name] { g.values[v].constant = t }

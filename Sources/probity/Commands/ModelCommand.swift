@@ -31,6 +31,9 @@ struct ModelInfo: ParsableCommand {
         print("\(model) (opset \(s.opset))")
         for i in s.inputs { print("input  \(i.name) [\(i.shape.joined(separator: ", "))]") }
         for o in s.outputs { print("output \(o.name) \(Array(o.shape.dropFirst())) per image") }
+        if let f = m.importer.finalSoftmax() {
+            print("note: the graph ends in \(f.op) (\(f.node)); Probity uses its input, \(f.input), as the logits (metrics apply the softmax themselves)")
+        }
         print("ops: " + s.opCounts.map { "\($0.op) \($0.count)" }.joined(separator: ", "))
         print("parameters: \(s.parameters.formatted()) in \(s.layers.count) layers")
         print(String(format: "FLOPs per image: %.3f G (2 × multiply-adds)", Double(s.flopsPerImage) / 1e9))
