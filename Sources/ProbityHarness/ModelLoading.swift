@@ -8,8 +8,8 @@ import ProbityONNX
 /// symbolic (height and width, often) come from the dataset's images, and a dataset whose
 /// images do not fit the model is refused with one message that says how to fix it.
 public enum ModelLoading {
-    public static func load(_ path: String, for dataset: Dataset) throws -> ONNXModel {
-        let model = try ONNXModel(path: path, inputShape: [dataset.channels, dataset.height, dataset.width])
+    public static func load(_ path: String, for dataset: Dataset, maxBatch: Int = 32) throws -> ONNXModel {
+        let model = try ONNXModel(path: path, inputShape: [dataset.channels, dataset.height, dataset.width], maxBatch: maxBatch)
         guard [dataset.channels, dataset.height, dataset.width] == model.inputShape else {
             throw ProbityError.badFile(dataset.path, "images are \(dataset.channels)×\(dataset.height)×\(dataset.width), the model \(path) takes \(model.inputShape.map(String.init).joined(separator: "×")); import the images again with `probity dataset import-images --size \(model.inputShape[2])`")
         }

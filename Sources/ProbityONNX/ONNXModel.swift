@@ -62,7 +62,7 @@ public final class ONNXModel: Model, @unchecked Sendable {
         var resolved: [Int] = []
         for k in 1..<4 {
             guard let extent = declared[k] ?? inputShape?[k - 1] else {
-                throw ProbityError.badFile(path, "input \(importer.inputNames[0]) has symbolic extents \(declared.map { $0.map(String.init) ?? "?" }); give the input shape")
+                throw ProbityError.badFile(path, "input \(importer.inputNames[0]) has symbolic extents \(declared.map { $0.map(String.init) ?? "?" }); give --input-size H,W (commands with a dataset take the size from its images)")
             }
             resolved.append(extent)
         }

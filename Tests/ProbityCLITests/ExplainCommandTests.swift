@@ -66,7 +66,8 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertEqual(py.status, 0, py.stderr)
         XCTAssert(py.stdout.hasPrefix("(12, 64, 64) float32 10 True predicted 64"), py.stdout)
         let predicted = try CLI.run(["model", "predict", "models/shapes_cnn.onnx", "--dataset", data, "--indices", "0..9", "--quiet"])
-        let top1 = predicted.stdout.split(separator: "\n").map { $0.split(separator: "\t")[1] }
+        // Rows after the header: sample, label, class, probability, name; then the accuracy line.
+        let top1 = predicted.stdout.split(separator: "\n").dropFirst().prefix(10).map { $0.split(separator: "\t")[2] }
         XCTAssertEqual(py.stdout.split(separator: "\n")[1], "[" + top1.joined(separator: ", ") + "]")
         // Another target rule for the same entry is refused (exit 2) unless --overwrite.
         let clash = try CLI.run(args + ["--target", "label"])

@@ -21,7 +21,9 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(probs[0..<1000].reduce(0, +), 1, accuracy: 1e-4)
         // A subset by --indices.
         let subset = try CLI.run(["model", "predict", "models/efficientnet_lite0.onnx", "--dataset", "datasets/photos.h5", "--indices", "1..2,5", "--quiet"])
-        XCTAssertEqual(subset.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(2).joined(separator: " ") }, ["1 967", "2 450", "5 619"])
+        // Rows: sample, label, class, probability, name (after a header; the accuracy line last).
+        XCTAssertEqual(subset.stdout.split(separator: "\n").dropFirst().prefix(3).map { r in [r.split(separator: "\t")[0], r.split(separator: "\t")[2]].joined(separator: " ") },
+                       ["1 967", "2 450", "5 619"])
     }
 
     func testInfoCountsFLOPsAndLayers() throws {
@@ -56,7 +58,7 @@ final class ModelCommandTests: XCTestCase {
         for (arguments, message) in [
             (["model", "info", dir + "/bad.onnx"], dir + "/bad.onnx: not a valid ONNX model"),
             (["model", "info", dir + "/none.onnx"], dir + "/none.onnx: no such file"),
-            (["model", "predict", "models/efficientnet_lite0.onnx", "--dataset", "Tests/Fixtures/h5py_dataset.h5"], "h5py_dataset.h5: /images: images are 8×6×3"),
+            (["model", "predict", "models/efficientnet_lite0.onnx", "--dataset", "Tests/Fixtures/h5py_dataset.h5"], "h5py_dataset.h5: images are 3×8×6, the model models/efficientnet_lite0.onnx takes 3×224×224; import the images again with `probity dataset import-images --size 224`"),
         ] {
             let r = try CLI.run(arguments)
             XCTAssertEqual(r.status, 2, "\(arguments) \(r.stderr)")
@@ -87,5 +89,30 @@ final class ShapesModelTests: XCTestCase {
         let shuffled = try accuracy("models/shapes_cnn_shuffled.onnx")
         XCTAssertLessThan(shuffled, 0.4, "the shuffled-label twin is near chance (0.25) on the test split")
         print("shapes_cnn test accuracy \(normal), shuffled twin \(shuffled)")
+    }
+}
+
+/// `model layers --all` (the list error hints point to), `predict`'s header and accuracy,
+/// `--input-size` checked.
+final class ModelCommandFirstHourTests: XCTestCase {
+    func testLayersAllPredictHeaderAndInputSize() throws {
+        let all = try CLI.run(["model", "layers", "models/shapes_cnn.onnx", "--all"])
+        XCTAssertEqual(all.status, 0, all.stderr)
+        let lines = all.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "shape per image\toutput (hook name)")
+        XCTAssertGreaterThan(lines.count, 6)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("[4]\t") }, all.stdout)          // the logits, 4 classes
+        let dir = try CLI.scratch()
+        XCTAssertEqual(try CLI.run(["dataset", "synth", "shapes", "--out", dir + "/s.h5", "--count", "6", "--size", "64", "--seed", "3"]).status, 0)
+        let predict = try CLI.run(["model", "predict", "models/shapes_cnn.onnx", "--dataset", dir + "/s.h5", "--quiet"])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        let rows = predict.stdout.split(separator: "\n")
+        XCTAssertEqual(rows.first, "sample\tlabel\tclass\tprobability\tname")
+        let correct = rows.dropFirst().prefix(6).filter { $0.split(separator: "\t")[1] == $0.split(separator: "\t")[2] }.count
+        XCTAssertEqual(rows.last.map(String.init), String(format: "top-1 accuracy against the dataset's labels: %.4f (%d of 6)", Double(correct) / 6, correct))
+        let bad = try CLI.run(["model", "info", "models/shapes_cnn.onnx", "--input-size", "64"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr, "probity: error: --input-size must be H,W (e.g. 224,224), got 64\n")
+        XCTAssertEqual(try CLI.run(["model", "info", "models/shapes_cnn.onnx", "--input-size", "64,64"]).status, 0)
     }
 }

@@ -39,3 +39,27 @@ final class FinalSoftmaxTests: XCTestCase {
         }
     }
 }
+
+/// A model exported with symbolic height and width runs once the size is given (a dataset's
+/// images, or `--input-size`), and says how to give it when it is not.
+final class SymbolicSizeTests: XCTestCase {
+    func testSymbolicHeightAndWidth() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let fixed = try ONNXModel(path: repository + "/models/shapes_cnn.onnx")
+        var proto = fixed.importer.model
+        for k in [2, 3] {
+            var dim = Onnx_TensorShapeProto.Dimension()
+            dim.dimParam = k == 2 ? "height" : "width"
+            proto.graph.input[0].type.tensorType.shape.dim[k] = dim
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("probity-symbolic-\(getpid()).onnx").path
+        try proto.serializedData().write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertThrowsError(try ONNXModel(path: path)) { XCTAssertTrue("\($0)".contains("give --input-size H,W"), "\($0)") }
+        let sized = try ONNXModel(path: path, inputShape: [3, 64, 64])
+        XCTAssertEqual(sized.inputShape, fixed.inputShape)
+        var x = Tensor(shape: [2] + fixed.inputShape)
+        for i in x.storage.indices { x.storage[i] = Float(i % 17) / 17 - 0.5 }
+        XCTAssertEqual(try sized.logits(x).storage, try fixed.logits(x).storage)
+    }
+}

@@ -13,10 +13,11 @@ struct ModelCommand: ParsableCommand {
 struct ModelInfo: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Inputs, outputs, ops, parameters and FLOPs per image.")
     @Argument(help: "ONNX model file.") var model: String
+    @Option(help: "Height and width for a model whose input size is symbolic, e.g. 224,224.") var inputSize: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let m = try ONNXModel(path: model)
+        let m = try ONNXModel(path: model, inputShape: try InputSize.shape(inputSize))
         let s = try ModelSummary(model: m)
         if json {
             try printJSON([
@@ -44,10 +45,20 @@ struct ModelLayers: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "layers",
         abstract: "Nodes with weights, input to output: the names hooks and randomization use.")
     @Argument(help: "ONNX model file.") var model: String
+    @Option(help: "Height and width for a model whose input size is symbolic, e.g. 224,224.") var inputSize: String?
+    @Flag(help: "Every node output with its shape (what CAM layers and hooks can name), not only the layers with weights.") var all = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let s = try ModelSummary(model: try ONNXModel(path: model))
+        let m = try ONNXModel(path: model, inputShape: try InputSize.shape(inputSize))
+        if all {
+            let outputs = try m.nodeOutputs()
+            if json { try printJSON(outputs.map { ["name": $0.name, "shape": $0.shape] as [String: Any] }); return }
+            print("shape per image\toutput (hook name)")
+            for o in outputs { print("\(Array(o.shape.dropFirst()))\t\(o.name)") }
+            return
+        }
+        let s = try ModelSummary(model: m)
         if json {
             try printJSON(s.layers.map { ["index": $0.index, "node": $0.node, "output": $0.output, "op": $0.op, "weight_shape": $0.weightShape, "parameters": $0.parameters] as [String: Any] })
             return
@@ -69,7 +80,7 @@ struct ModelPredict: ParsableCommand {
 
     func run() throws {
         let d = try Dataset(path: dataset)
-        let m = try ONNXModel(path: model, inputShape: [d.channels, d.height, d.width], maxBatch: batch)
+        let m = try ModelLoading.load(model, for: d, maxBatch: batch)
         let ids = try IndexSelection(indices).resolve(count: d.count)
         let p = try Predictions.compute(model: m, dataset: d, indices: ids, batch: batch, progress: ProgressView(quiet: quiet || json).counter("predict"))
         if let out { try p.write(to: out, model: model, dataset: dataset) }
@@ -81,11 +92,29 @@ struct ModelPredict: ParsableCommand {
                  "top5": p.top(5, row: row).map { ["class": $0.label, "name": name($0.label), "probability": Double($0.probability)] as [String: Any] }] as [String: Any]
             })
         } else {
+            print("sample\tlabel\tclass\tprobability\tname")
+            var correct = 0
             for (row, sample) in ids.enumerated() {
                 let best = p.top(1, row: row)[0]
-                print("\(sample)\t\(best.label)\t\(String(format: "%.4f", best.probability))\t\(name(best.label))")
+                if best.label == d.labels[sample] { correct += 1 }
+                print("\(sample)\t\(d.labels[sample])\t\(best.label)\t\(String(format: "%.4f", best.probability))\t\(name(best.label))")
+            }
+            if !ids.isEmpty {
+                print(String(format: "top-1 accuracy against the dataset's labels: %.4f (%d of %d)", Double(correct) / Double(ids.count), correct, ids.count))
             }
             if let out { print("wrote \(out)") }
         }
+    }
+}
+
+/// `--input-size H,W`: the extents a model with a symbolic input size runs at.
+enum InputSize {
+    static func shape(_ text: String?) throws -> [Int]? {
+        guard let text else { return nil }
+        let parts = text.split(whereSeparator: { $0 == "," || $0 == "x" }).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
+            throw ProbityError.invalidArgument("--input-size must be H,W (e.g. 224,224), got \(text)")
+        }
+        return [3, h, w]
     }
 }
