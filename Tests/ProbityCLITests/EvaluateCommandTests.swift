@@ -192,3 +192,26 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertFalse(perSample.contains(",nan\n") || perSample.contains(",failed\n"), perSample)
     }
 }
+
+/// `probity evaluate` keeps its scores in OUT/scores.h5: a rerun scores nothing again and
+/// writes the same tables; a new metric scores only that metric.
+final class EvaluateResumeTests: XCTestCase {
+    func testEvaluateResumes() throws {
+        let dir = try CLI.scratch()
+        XCTAssertEqual(try CLI.run(["dataset", "synth", "shapes", "--out", dir + "/s.h5", "--count", "8", "--size", "64", "--seed", "4"]).status, 0)
+        for e in ["saliency", "gradcam"] {
+            XCTAssertEqual(try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", dir + "/s.h5", "--explainer", e, "--out", dir + "/a.h5", "--quiet"]).status, 0)
+        }
+        let args = ["evaluate", "--model", "models/shapes_cnn.onnx", "--dataset", dir + "/s.h5", "--attributions", dir + "/a.h5", "--metric", "deletion",
+                    "--option", "step=256", "--out", dir + "/e", "--quiet"]
+        let first = try CLI.run(args)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.hasPrefix("16 scores (16 computed now)"), first.stdout)
+        let table = try Data(contentsOf: URL(fileURLWithPath: dir + "/e/per_sample.csv"))
+        let again = try CLI.run(args)
+        XCTAssertTrue(again.stdout.hasPrefix("16 scores (0 computed now)"), again.stdout)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/e/per_sample.csv")), table)
+        let more = try CLI.run(args + ["--metric", "sparseness"])
+        XCTAssertTrue(more.stdout.hasPrefix("32 scores (16 computed now)"), more.stdout)
+    }
+}
