@@ -31,6 +31,21 @@ final class CaptumParityTests: XCTestCase {
         return num / (da * db).squareRoot()
     }
 
+    /// What each method reaches on the two photos (README), less a small margin: saliency
+    /// 0.999988, IG 0.999995, the CAMs 0.9999999998, occlusion exactly 1.
+    static let minimumSpearman: [String: Double] = [
+        "saliency": 0.99998, "integrated_gradients": 0.99999, "gradcam": 0.9999999, "occlusion": 0.9999999,
+        "occlusion_w30_s15": 0.9999999, "gradcam_pp_pytorch_grad_cam": 0.9999999, "scorecam_pytorch_grad_cam": 0.9999999,
+    ]
+    /// Largest |Δ| over the largest |value| reached (README), with a margin: the CAMs and occlusion
+    /// agree to ~1e-6; saliency and IG differ by up to 1.3 % and 4.3 % of the maximum at a few
+    /// pixels, where a ReLU6 unit within rounding of its bend is open in one implementation and
+    /// closed in the other (the README's gradient parity note).
+    static let maximumGap: [String: Double] = [
+        "saliency": 0.02, "integrated_gradients": 0.06, "gradcam": 1e-5, "occlusion": 5e-5, "occlusion_w30_s15": 5e-5,
+        "gradcam_pp_pytorch_grad_cam": 1e-5, "scorecam_pytorch_grad_cam": 1e-5,
+    ]
+
     func testMapsAgreeWithCaptum() throws {
         let model = try ONNXModel(path: CaptumParityTests.path("models/efficientnet_lite0.onnx"))
         let parity = try HDF5File(path: CaptumParityTests.path("Tests/Fixtures/efficientnet_lite0.expected.h5"))
@@ -54,8 +69,19 @@ final class CaptumParityTests: XCTestCase {
             for s in 0..<2 {
                 let range = (s * 224 * 224)..<((s + 1) * 224 * 224)
                 let rho = CaptumParityTests.spearman(ours.storage[range], theirs[range])
-                print("Captum parity \(key), photo \(s): Spearman \(rho)")
-                XCTAssertGreaterThanOrEqual(rho, 0.95, "\(key), photo \(s)")
+                // Spearman ignores scale: also the largest difference of the maps divided by their largest
+                // |value| (pytorch-grad-cam scales each CAM to [0, 1], so those are compared min-max scaled).
+                func scaled(_ v: ArraySlice<Float>) -> [Double] {
+                    guard key.hasSuffix("pytorch_grad_cam") else { return v.map(Double.init) }
+                    let lo = Double(v.min()!), hi = Double(v.max()!)
+                    return v.map { (Double($0) - lo) / max(hi - lo, 1e-30) }
+                }
+                let a = scaled(ours.storage[range]), b = scaled(theirs[range])
+                let scale = max(a.map(abs).max() ?? 0, b.map(abs).max() ?? 0)
+                let gap = zip(a, b).map { abs($0 - $1) }.max()! / max(scale, 1e-30)
+                print("Captum parity \(key), photo \(s): Spearman \(rho), max |Δ| / max |map| \(gap)")
+                XCTAssertGreaterThanOrEqual(rho, CaptumParityTests.minimumSpearman[key]!, "\(key), photo \(s)")
+                XCTAssertLessThanOrEqual(gap, CaptumParityTests.maximumGap[key]!, "\(key), photo \(s)")
             }
         }
     }

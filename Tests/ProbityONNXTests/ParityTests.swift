@@ -22,7 +22,8 @@ final class ParityTests: XCTestCase {
         let logits = try model.logits(x)
         XCTAssertEqual(logits.shape, [8, 1000])
         let worst = logits.maxAbsDifference(expected)
-        XCTAssertLessThanOrEqual(worst, 1e-3, "largest logit difference to ONNX Runtime")
+        // README: max |Δlogit| ≤ 1e-5 (measured 7.0e-6 with the Haswell kernels, 8.6e-6 before).
+        XCTAssertLessThanOrEqual(worst, 1e-5, "largest logit difference to ONNX Runtime")
         XCTAssertEqual(logits.argmaxRows(), expected.argmaxRows())
         XCTAssertEqual(logits.argmaxRows(), [285, 967, 450, 657, 665, 619, 971, 652])
         print("Lite0 parity: max |Δlogit| = \(worst)")
