@@ -32,11 +32,7 @@ public enum Comparison {
     }
     static let titles = ["metric", "explainer", "A", "B", "B − A", "n", "p (Holm)", "change"]
 
-    static func num(_ v: Double) -> String {
-        guard v.isFinite else { return "—" }
-        if v != 0 && (abs(v) < 1e-3 || abs(v) >= 1e5) { return String(format: "%.2e", v) }
-        return String(format: "%.4g", v)
-    }
+    static func num(_ v: Double) -> String { Markup.number(v, digits: 4) }
 
     public static func text(_ rows: [Row], a: String, b: String) -> String {
         let table = [titles] + rows.map(cells)
@@ -54,7 +50,7 @@ public enum Comparison {
     }
 
     public static func html(_ rows: [Row], a: String, b: String) -> String {
-        func e(_ s: String) -> String { HTML.escape(s) }
+        func e(_ s: String) -> String { Markup.escape(s) }
         var h = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         h += "<title>Probity comparison</title><style>body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}"
         h += "table{border-collapse:collapse;width:100%}th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}"
@@ -69,23 +65,5 @@ public enum Comparison {
         }
         h += "</tbody></table><p>Paired Wilcoxon signed-rank test on the samples both runs scored, Holm-corrected over the table; ↑ higher is better, ↓ lower is better.</p></body></html>\n"
         return h
-    }
-}
-
-/// HTML text escaping for names that come from data.
-public enum HTML {
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
     }
 }

@@ -44,11 +44,8 @@ public struct GateResult: Sendable {
     public var passed: Bool { outcomes.allSatisfy(\.passed) }
     public var failures: Int { outcomes.filter { !$0.passed }.count }
 
-    public static func number(_ v: Double) -> String {
-        guard v.isFinite else { return "nan" }
-        if v != 0 && (abs(v) < 1e-3 || abs(v) >= 1e5) { return String(format: "%.2e", v) }
-        return String(format: "%.4g", v)
-    }
+    /// Four significant digits (`Markup.number`), as every table here shows numbers.
+    public static func number(_ v: Double) -> String { Markup.number(v, digits: 4) }
 
     /// The terminal table: one line per rule with PASS/FAIL, the rule, and its numbers.
     public var text: String {
@@ -91,23 +88,7 @@ public struct GateResult: Sendable {
         return m
     }
 
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // XML 1.0 cannot hold most control characters: drop them.
-                if c.value < 0x20 && c != "\n" && c != "\t" && c != "\r" { continue }
-                out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func xml(_ s: String) -> String { Markup.escape(s) }
 
     /// Markdown table text: pipes escaped, HTML tags neutralized, one line.
     static func md(_ s: String) -> String {

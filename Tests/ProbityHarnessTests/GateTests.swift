@@ -90,7 +90,7 @@ final class GateTests: XCTestCase {
     }
 
     func testHostileNamesStayInert() {
-        XCTAssertEqual(GateResult.xml("<script>\"&'\u{1}"), "&lt;script&gt;&quot;&amp;&apos;")
+        XCTAssertEqual(GateResult.xml("<script>\"&'\u{1}"), "&lt;script&gt;&quot;&amp;&#39;\u{FFFD}")
         XCTAssertEqual(GateResult.md("a|b<img>"), "a\\|b&lt;img&gt;")
     }
 }
