@@ -60,7 +60,7 @@ public struct ReliabilityRow: Sendable, Equatable {
 
 /// Reads the result CSVs back into rows, checking the header against `ResultTables` and every
 /// number, so a bad file is an error naming the file, the line and the field.
-enum ResultTableReader {
+public enum ResultTableReader {
     /// The rows of `text` (from `path`) as dictionaries keyed by `header`, with their line numbers.
     static func records(_ text: String, path: String, header: [String]) throws -> [(line: Int, fields: [String: String])] {
         let rows = CSV.parse(text)
@@ -97,7 +97,7 @@ enum ResultTableReader {
         return v
     }
 
-    static func summary(_ text: String, path: String) throws -> [SummaryRow] {
+    public static func summary(_ text: String, path: String) throws -> [SummaryRow] {
         try records(text, path: path, header: ResultTables.summaryHeader).map { r in
             let rank = r.fields["rank"]!
             guard let higher = Bool(r.fields["higher_is_better"]!) else {
@@ -175,7 +175,7 @@ enum ResultTableReader {
         return rows
     }
 
-    static func perSample(_ text: String, path: String) throws -> [ScoreRow] {
+    public static func perSample(_ text: String, path: String) throws -> [ScoreRow] {
         try records(text, path: path, header: ResultTables.perSampleHeader).map { r in
             ScoreRow(explainer: field(r, "explainer"), metric: field(r, "metric"), variant: field(r, "variant"),
                      sample: try int(r, "sample", path: path), label: try int(r, "label", path: path),
