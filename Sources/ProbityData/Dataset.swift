@@ -39,6 +39,8 @@ public final class Dataset: @unchecked Sendable {
     public let classNames: [String]?
     public let boxes: [Box]
     public let split: [UInt8]?
+    /// Each sample's name (`/sample_names`: the file it was imported from), when recorded.
+    public let sampleNames: [String]?
     public let hasMasks: Bool
     public let preprocessing: Preprocessing
     public let description: String
@@ -64,6 +66,7 @@ public final class Dataset: @unchecked Sendable {
             boxes = (0..<s.count).map { Box(sample: Int(s[$0]), label: Int(l[$0]), x0: b[4 * $0], y0: b[4 * $0 + 1], x1: b[4 * $0 + 2], y1: b[4 * $0 + 3], difficult: d[$0] != 0) }
         } else { boxes = [] }
         split = file.exists("/split") ? try file.read("/split", as: UInt8.self) : nil
+        sampleNames = file.exists("/sample_names") ? try file.readStrings("/sample_names") : nil
         hasMasks = file.exists("/masks")
         preprocessing = Preprocessing(scale: try file.attribute("input_scale")!.floatArray!,
                                       offset: try file.attribute("input_offset")!.floatArray!)

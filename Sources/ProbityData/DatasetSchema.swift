@@ -13,6 +13,7 @@ import ProbityCore
 /// | `/box_difficult` | uint8 [M] (optional) | 1 for PASCAL VOC "difficult" objects, else 0 |
 /// | `/masks` | uint8 [N, H, W] (optional) | ground-truth relevance region, 0/1 |
 /// | `/split` | uint8 [N] (optional) | 0 = train, 1 = test |
+/// | `/sample_names` | strings [N] (optional) | the file each sample was imported from (TorchRay's difficult flags are keyed by its stem) |
 ///
 /// Root attributes: `probity_schema` = 1, `input_scale` and `input_offset` float32 [C]
 /// (model input = pixel / 255 × scale + offset), `description`, `source`.
@@ -128,6 +129,11 @@ public enum DatasetSchema {
             else if deep, let values = try? file.read("/split", as: UInt8.self), let bad = values.first(where: { $0 > 1 }) {
                 add("/split", "expected values 0 (train) or 1 (test), found \(bad)")
             }
+        }
+        if file.exists("/sample_names") {
+            if let names = try? file.readStrings("/sample_names") {
+                if names.count != n { add("/sample_names", "expected \(n) names, found \(names.count)") }
+            } else { add("/sample_names", "expected strings [\(n)], found \(info("/sample_names")?.kind.description ?? "unreadable")") }
         }
 
         // Root attributes.

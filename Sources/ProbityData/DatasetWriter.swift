@@ -13,6 +13,7 @@ public final class DatasetWriter {
     var boxes: [Box] = []
     var masks: Bool?
     var split: [UInt8] = []
+    var names: [String] = []
     var finished = false
 
     /// Starts a dataset of `height` × `width` images with `channels` channels (1 or 3).
@@ -33,9 +34,11 @@ public final class DatasetWriter {
     public var count: Int { labels.count }
 
     /// Adds one sample: pixels [H, W, C], its label, and optionally its mask [H, W] (0/1),
-    /// its boxes (their `sample` field is set here) and its split (0 train, 1 test).
-    /// Either every sample has a mask or none does; the same for split.
-    public func append(pixels: [UInt8], label: Int, mask: [UInt8]? = nil, boxes sampleBoxes: [Box] = [], split sampleSplit: UInt8? = nil) throws {
+    /// its boxes (their `sample` field is set here), its split (0 train, 1 test) and its name
+    /// (the file it came from). Either every sample has a mask or none does; the same for
+    /// split and name.
+    public func append(pixels: [UInt8], label: Int, mask: [UInt8]? = nil, boxes sampleBoxes: [Box] = [], split sampleSplit: UInt8? = nil,
+                       name: String? = nil) throws {
         precondition(pixels.count == height * width * channels, "image does not match \(height)×\(width)×\(channels)")
         if masks == nil {
             masks = mask != nil
@@ -45,11 +48,13 @@ public final class DatasetWriter {
         }
         guard masks == (mask != nil) else { throw ProbityError.invalidArgument("either every sample has a mask or none does") }
         guard split.count == labels.count || sampleSplit == nil else { throw ProbityError.invalidArgument("either every sample has a split or none does") }
+        guard names.count == labels.count || name == nil else { throw ProbityError.invalidArgument("either every sample has a name or none does") }
         let index = labels.count
         try file.append("/images", pixels)
         if let mask { try file.append("/masks", mask) }
         labels.append(Int64(label))
         if let sampleSplit { split.append(sampleSplit) }
+        if let name { names.append(name) }
         for var b in sampleBoxes { b.sample = index; boxes.append(b) }
     }
 
@@ -65,6 +70,10 @@ public final class DatasetWriter {
             try file.write("/box_sample", boxes.map { Int64($0.sample) }, shape: [boxes.count])
             try file.write("/box_label", boxes.map { Int64($0.label) }, shape: [boxes.count])
             if boxes.contains(where: \.difficult) { try file.write("/box_difficult", boxes.map { UInt8($0.difficult ? 1 : 0) }, shape: [boxes.count]) }
+        }
+        if !names.isEmpty {
+            guard names.count == labels.count else { throw ProbityError.invalidArgument("either every sample has a name or none does") }
+            try file.writeStrings("/sample_names", names)
         }
         if !split.isEmpty {
             guard split.count == labels.count else { throw ProbityError.invalidArgument("either every sample has a split or none does") }

@@ -158,7 +158,7 @@ public struct ImageFolderImporter {
                 }
             }
             let label = try labelOf(entry)
-            try writer.append(pixels: PNGImage(planes: planes).pixels, label: label, boxes: boxes)
+            try writer.append(pixels: PNGImage(planes: planes).pixels, label: label, boxes: boxes, name: entry.relative)
             progress?(i + 1, entries.count)
         }
         guard let writer else { return 0 }

@@ -8,16 +8,19 @@ import ProbityReports
 /// `per_sample.csv` is streamed explainer by explainer and metric by metric; the statistics
 /// are computed one (metric, variant) at a time (`Summary`, `Pairwise`, Krippendorff's α), and
 /// the mean ranks and metric agreement from the main variants only — so memory follows the
-/// number of explainers and variants, not samples × everything. Row orders are fixed by the
+/// number of explainers and variants, not samples × everything. Scores `skipped` (outside a
+/// variant's subset) have no row and enter no statistic. Row orders are fixed by the
 /// suite (explainers, metrics), the store (variants) and sample index, so the files depend only
 /// on the scores: a resumed run and merged shards give the same bytes as one uninterrupted run.
 public struct Aggregation {
     public struct MetricColumn: Sendable {
         /// The store key (the metric id) and the name the CSVs show.
         public var key, name: String
-        public var higherIsBetter, perClass: Bool
-        public init(key: String, name: String, higherIsBetter: Bool, perClass: Bool) {
-            self.key = key; self.name = name; self.higherIsBetter = higherIsBetter; self.perClass = perClass
+        public var higherIsBetter: Bool
+        /// The variants whose summary adds per-class means (TorchRay's pointing game).
+        public var perClassVariants: [String]
+        public init(key: String, name: String, higherIsBetter: Bool, perClassVariants: [String]) {
+            self.key = key; self.name = name; self.higherIsBetter = higherIsBetter; self.perClassVariants = perClassVariants
         }
     }
 
@@ -38,7 +41,7 @@ public struct Aggregation {
         let names = metrics.map { type(of: $0).name }
         return metrics.map { m in
             let t = type(of: m)
-            return MetricColumn(key: m.id, name: names.filter { $0 == t.name }.count > 1 ? m.id : t.name, higherIsBetter: t.higherIsBetter, perClass: t.perClass)
+            return MetricColumn(key: m.id, name: names.filter { $0 == t.name }.count > 1 ? m.id : t.name, higherIsBetter: t.higherIsBetter, perClassVariants: t.perClassVariants)
         }
     }
 
@@ -65,13 +68,13 @@ public struct Aggregation {
                     var keyRows: [ScoreRow] = []
                     for (x, e) in zip(explainers, entries) {
                         guard let e, let k = e.variants.firstIndex(of: variant) else { continue }
-                        for s in samples where s < e.done.count && e.done[s] {
+                        for s in samples where s < e.done.count && e.done[s] && e.status(s, k) != "skipped" {
                             keyRows.append(ScoreRow(explainer: x, metric: metric.name, variant: variant, sample: s, label: labels[s], value: e.value(s, k), status: e.status(s, k)))
                         }
                     }
                     if variant.isEmpty { mains += keyRows }
                     let table = ScoreTable(rows: keyRows, higherIsBetter: direction)
-                    summary += Summary.rows(table, perClass: metric.perClass ? [metric.name] : [], seed: seed, meanRank: false)
+                    summary += Summary.rows(table, perClass: [metric.name], perClassVariants: Set(metric.perClassVariants), seed: seed, meanRank: false)
                     pairwise += Pairwise.rows(table)
                     interRater += Reliability.rows(table).filter { $0.kind == "inter_rater" }
                 }
@@ -113,7 +116,7 @@ public struct Aggregation {
                     guard let e = try store.entry(metric: metric.key, explainer: x) else { continue }
                     var text = ""
                     for (k, variant) in e.variants.enumerated() {
-                        for s in samples where s < e.done.count && e.done[s] {
+                        for s in samples where s < e.done.count && e.done[s] && e.status(s, k) != "skipped" {
                             text += CSV.line([x, metric.name, variant, String(s), String(labels[s]), CSV.number(Double(e.value(s, k))), e.status(s, k)]) + "\n"
                             count += 1
                         }

@@ -133,7 +133,7 @@ public struct Merge {
         }
         let names = columns.map { $0.1.name }
         let metricColumns = columns.map { id, t in
-            Aggregation.MetricColumn(key: id, name: names.filter { $0 == t.name }.count > 1 ? id : t.name, higherIsBetter: t.higherIsBetter, perClass: t.perClass)
+            Aggregation.MetricColumn(key: id, name: names.filter { $0 == t.name }.count > 1 ? id : t.name, higherIsBetter: t.higherIsBetter, perClassVariants: t.perClassVariants)
         }
         let aggregated = try Aggregation(store: store, explainers: record.explainers, metrics: metricColumns, samples: samples, labels: labels, seed: record.seed)
             .write(to: out)

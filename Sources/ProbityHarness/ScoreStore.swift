@@ -25,7 +25,7 @@ public final class ScoreStore {
 
     deinit { reader?.close() }
 
-    public static let statuses = ["ok", "nan", "constant", "failed"]
+    public static let statuses = ["ok", "nan", "constant", "failed", "skipped"]
 
     /// One metric's scores of one explainer's maps, for every sample of the dataset.
     public struct Entry: Sendable {

@@ -98,18 +98,21 @@ public struct Scoring {
             let scoredTargets = try metricTarget?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
             let maps = Tensor(shape: [part.count, dataset.height, dataset.width], storage: try cache.maps(key, samples: part).flatMap { $0 })
             let regions = needs.contains(.groundTruth) ? try zip(part, scoredTargets).map { try dataset.groundTruth(sample: $0, target: $1) } : nil
+            let names = needs.contains(.groundTruth) ? dataset.sampleNames.map { all in part.map { all[$0] } } : nil
+            let boxClasses = needs.contains(.groundTruth) && !dataset.boxes.isEmpty ? part.map { Set(dataset.boxes(ofSample: $0).map(\.label)) } : nil
             for k in metrics.indices {
                 guard todo.contains(k) else { step(0); continue }
                 let metric = metrics[k]
                 let started = Date()
                 let input = MetricInput(x: x, maps: maps, targets: scoredTargets, samples: part, seed: seed, preprocessing: dataset.preprocessing,
-                                        explainer: explainer, regions: type(of: metric).needs.contains(.groundTruth) ? regions : nil)
+                                        explainer: explainer, regions: type(of: metric).needs.contains(.groundTruth) ? regions : nil,
+                                        sampleNames: names, boxClasses: boxClasses)
                 let result = try metric.evaluate(input, model: model)
                 let variants = [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants
                 var values: [Float] = [], status: [String] = []
                 for (j, sample) in part.enumerated() {
                     let explainerFailed = sample < failed.count && failed[sample] == 1
-                    for v in variants { values.append(v.scores[j]); status.append(explainerFailed ? "failed" : v.status[j]) }
+                    for v in variants { values.append(v.scores[j]); status.append(explainerFailed && v.status[j] != "skipped" ? "failed" : v.status[j]) }
                 }
                 let took = Date().timeIntervalSince(started)
                 try store.store(metric: Scoring.metricKey(metric), explainer: key,

@@ -6,7 +6,9 @@ import ProbityExplainers
 /// classes the maps explain, which dataset samples they are (for random streams), the seed,
 /// and the dataset's preprocessing (substrates are named in pixel terms, as baselines).
 /// Metrics that re-run the method (sanity checks, max-sensitivity) get the `explainer`;
-/// localization metrics get `regions`, each sample's ground-truth pixels [H × W].
+/// localization metrics get `regions`, each sample's ground-truth pixels [H × W], with the
+/// sample's name in the dataset (when it records one) and the classes that have a box in it
+/// (for TorchRay's "difficult" subset of the pointing game).
 public struct MetricInput: Sendable {
     public var x: Tensor
     public var maps: Tensor
@@ -16,11 +18,13 @@ public struct MetricInput: Sendable {
     public var preprocessing: Preprocessing
     public var explainer: (any Explainer)?
     public var regions: [[Bool]]?
+    public var sampleNames: [String]?
+    public var boxClasses: [Set<Int>]?
 
     public init(x: Tensor, maps: Tensor, targets: [Int], samples: [Int]? = nil, seed: UInt64 = 0, preprocessing: Preprocessing,
-                explainer: (any Explainer)? = nil, regions: [[Bool]]? = nil) {
+                explainer: (any Explainer)? = nil, regions: [[Bool]]? = nil, sampleNames: [String]? = nil, boxClasses: [Set<Int>]? = nil) {
         self.x = x; self.maps = maps; self.targets = targets; self.samples = samples ?? Array(0..<x.shape[0]); self.seed = seed; self.preprocessing = preprocessing
-        self.explainer = explainer; self.regions = regions
+        self.explainer = explainer; self.regions = regions; self.sampleNames = sampleNames; self.boxClasses = boxClasses
     }
 
     public var count: Int { x.shape[0] }
@@ -83,7 +87,8 @@ public struct MetricInput: Sendable {
 }
 
 /// A sample's result: its score, its curve where the metric has one, and its status
-/// (`ok`, `nan` when the score is not a number, `constant` when the map carries no ranking).
+/// (`ok`, `nan` when the score is not a number, `constant` when the map carries no ranking,
+/// `skipped` when the sample is outside a variant's subset: no row, in no statistic).
 /// `variants` holds further per-sample scores under a name (the `variant` column: a randomized
 /// layer and similarity measure, a single measure's summary); the main score's variant is "".
 public struct MetricOutput: Sendable {
@@ -127,6 +132,8 @@ public protocol Metric: Sendable {
     static var needs: MetricNeeds { get }
     /// Whether the summary also reports the mean of per-class means (TorchRay's pointing game).
     static var perClass: Bool { get }
+    /// The variants that get per-class means when `perClass` (the main score "" by default).
+    static var perClassVariants: [String] { get }
     var options: Options { get }
     init(options: Options) throws
     func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput
@@ -135,6 +142,7 @@ public protocol Metric: Sendable {
 extension Metric {
     public static var needs: MetricNeeds { [] }
     public static var perClass: Bool { false }
+    public static var perClassVariants: [String] { perClass ? [""] : [] }
     public var id: String { options.id }
     public init(_ given: [String: String] = [:]) throws {
         try self.init(options: Options(explainer: Self.name, specs: Self.optionSpecs, given: given))

@@ -3,7 +3,8 @@ import Foundation
 /// The rows of `summary.csv`: per (metric, variant) and explainer the mean of the ok values
 /// with a seeded bootstrap 95 % interval and the rank (1 = best, by mean; ties share a rank); for per-class
 /// metrics (the pointing game) also variant `per_class`, the mean over classes of the class
-/// means, as TorchRay reports it; and per explainer `mean_rank`, the mean over metrics (main
+/// means, as TorchRay reports it (and `<variant>/per_class` for each of `perClassVariants`
+/// besides the main score, e.g. the pointing game's `difficult`); and per explainer `mean_rank`, the mean over metrics (main
 /// variants) of its rank, with a bootstrap interval over samples that re-ranks each resample.
 public enum Summary {
     public struct Row: Sendable, Equatable {
@@ -18,13 +19,15 @@ public enum Summary {
         }
     }
 
-    public static func rows(_ table: ScoreTable, perClass: Set<String>, seed: UInt64, meanRank: Bool = true) -> [Row] {
+    public static func rows(_ table: ScoreTable, perClass: Set<String>, perClassVariants: Set<String> = [""], seed: UInt64, meanRank: Bool = true) -> [Row] {
         var out: [Row] = []
         var keys = table.keys
-        for k in table.keys where k.variant == "" && perClass.contains(k.metric) { keys.insert(ScoreTable.Key(metric: k.metric, variant: "per_class"), at: keys.firstIndex(of: k)! + 1) }
+        for k in table.keys where perClass.contains(k.metric) && perClassVariants.contains(k.variant) {
+            keys.insert(ScoreTable.Key(metric: k.metric, variant: k.variant.isEmpty ? "per_class" : k.variant + "/per_class"), at: keys.firstIndex(of: k)! + 1)
+        }
         for key in keys {
-            let classMean = key.variant == "per_class"
-            let source = classMean ? ScoreTable.Key(metric: key.metric, variant: "") : key
+            let classMean = key.variant == "per_class" || key.variant.hasSuffix("/per_class")
+            let source = classMean ? ScoreTable.Key(metric: key.metric, variant: key.variant == "per_class" ? "" : String(key.variant.dropLast("/per_class".count))) : key
             var stats: [(String, (mean: Double, low: Double, high: Double), Int)] = []
             for e in table.explainers(source) {
                 let bySample = table.values[source]?[e] ?? [:]
