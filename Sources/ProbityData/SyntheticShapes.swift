@@ -9,7 +9,10 @@ import ProbityCore
 ///
 /// `spurious` (0…1) adds, with that probability, a small patch whose corner depends on the
 /// class: a shortcut a model can learn instead of the shape (Geirhos et al. 2020, "Shortcut
-/// learning"), so explainers can be scored on whether they reveal it.
+/// learning"), so explainers can be scored on whether they reveal it. With `groundTruth`
+/// `.patch` the mask and box are the patch's pixels instead of the shape's (empty for a sample
+/// without a patch, which localization metrics then leave out): relevance mass and the
+/// pointing game then measure how much an explanation points at the shortcut.
 ///
 /// Sample `i` is drawn from the random stream (seed, "shapes", i): a sample does not depend on
 /// how many are generated.
@@ -21,9 +24,13 @@ public struct SyntheticShapes: Sendable {
     public var seed: UInt64 = 0
     public var spurious: Double = 0
     public var testFraction: Double? = nil
+    public var groundTruth: GroundTruth = .shape
 
-    public init(count: Int, size: Int = 64, seed: UInt64 = 0, spurious: Double = 0, testFraction: Double? = nil) {
-        self.count = count; self.size = size; self.seed = seed; self.spurious = spurious; self.testFraction = testFraction
+    /// What the mask and box mark: the class-deciding shape, or the shortcut patch.
+    public enum GroundTruth: String, Sendable, CaseIterable { case shape, patch }
+
+    public init(count: Int, size: Int = 64, seed: UInt64 = 0, spurious: Double = 0, testFraction: Double? = nil, groundTruth: GroundTruth = .shape) {
+        self.count = count; self.size = size; self.seed = seed; self.spurious = spurious; self.testFraction = testFraction; self.groundTruth = groundTruth
     }
 
     /// One generated sample.
@@ -102,15 +109,22 @@ public struct SyntheticShapes: Sendable {
 
         // The shortcut patch: a class-specific corner, a fixed color.
         let hasPatch = spurious > 0 && rng.uniformDouble() < spurious
+        var patch = [UInt8](repeating: 0, count: s * s)
+        var patchBox = Box(sample: index, label: label, x0: 0, y0: 0, x1: 0, y1: 0)
         if hasPatch {
             let p = Swift.max(2, s / 10)
             let px = (label & 1) == 0 ? 1 : s - p - 1, py = (label & 2) == 0 ? 1 : s - p - 1
             for y in py..<(py + p) { for x in px..<(px + p) where mask[y * s + x] == 0 {
                 rgb[(y * s + x) * 3] = 1; rgb[(y * s + x) * 3 + 1] = 0; rgb[(y * s + x) * 3 + 2] = 1
+                patch[y * s + x] = 1
             } }
+            patchBox = Box(sample: index, label: label, x0: Float(px), y0: Float(py), x1: Float(px + p), y1: Float(py + p))
         }
         let pixels = rgb.map { UInt8(Swift.min(255, Swift.max(0, ($0 * 255).rounded()))) }
         let box = Box(sample: index, label: label, x0: Float(x0), y0: Float(y0), x1: Float(x1), y1: Float(y1))
+        if groundTruth == .patch {
+            return Sample(pixels: pixels, mask: patch, label: label, box: patchBox, split: split, hasPatch: hasPatch)
+        }
         return Sample(pixels: pixels, mask: mask, label: label, box: box, split: split, hasPatch: hasPatch)
     }
 
@@ -133,17 +147,21 @@ public struct SyntheticShapes: Sendable {
     public func write(to path: String) throws {
         guard count > 0, size >= 16 else { throw ProbityError.invalidArgument("shapes needs --count ≥ 1 and --size ≥ 16") }
         guard (0...1).contains(spurious) else { throw ProbityError.invalidArgument("--spurious must be in 0…1, got \(spurious)") }
+        guard groundTruth == .shape || spurious > 0 else { throw ProbityError.invalidArgument("--ground-truth patch needs --spurious > 0 (there is no patch otherwise)") }
         if let f = testFraction, !(0...1).contains(f) { throw ProbityError.invalidArgument("--test-fraction must be in 0…1, got \(f)") }
         let writer = try DatasetWriter(path: path, height: size, width: size, channels: 3)
         for i in 0..<count {
             let s = sample(i)
-            try writer.append(pixels: s.pixels, label: s.label, mask: s.mask, boxes: [s.box], split: testFraction == nil ? nil : s.split)
+            // Without a patch there is no patch box (the mask is empty: no ground truth).
+            let boxes = groundTruth == .patch && !s.hasPatch ? [] : [s.box]
+            try writer.append(pixels: s.pixels, label: s.label, mask: s.mask, boxes: boxes, split: testFraction == nil ? nil : s.split)
         }
         var description = "synthetic shapes: \(count) images of \(size)×\(size), seed \(seed)"
         if spurious > 0 { description += ", spurious class patch rate \(spurious)" }
+        if groundTruth == .patch { description += ", ground truth = the patch" }
         try writer.finish(classNames: SyntheticShapes.classNames, preprocessing: Preprocessing(scale: [2, 2, 2], offset: [-1, -1, -1]),
                           description: description,
                           source: "probity dataset synth shapes --count \(count) --size \(size) --seed \(seed) --spurious \(spurious)" +
-                            (testFraction.map { " --test-fraction \($0)" } ?? ""))
+                            (testFraction.map { " --test-fraction \($0)" } ?? "") + (groundTruth == .patch ? " --ground-truth patch" : ""))
     }
 }

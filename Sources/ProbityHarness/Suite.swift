@@ -58,6 +58,21 @@ public struct Suite: Sendable, Equatable {
     }
 
     /// Reads and checks the suite at `path`.
+    /// The suite with its dataset and/or model replaced by files given on the command line
+    /// (relative to the working directory), so a preset runs unchanged on a user's own data or a
+    /// candidate model. A missing file is refused like a suite's (exit status 2, naming it).
+    public func overriding(dataset: String? = nil, model: String? = nil) throws -> Suite {
+        var copy = self
+        func existing(_ p: String, _ option: String) throws -> String {
+            let full = URL(fileURLWithPath: p).standardizedFileURL.path
+            guard FileManager.default.fileExists(atPath: full) else { throw ProbityError.badFile(full, "no such file (given with \(option))") }
+            return full
+        }
+        if let dataset { copy.dataset = try existing(dataset, "--dataset") }
+        if let model { copy.model = try existing(model, "--model") }
+        return copy
+    }
+
     public init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw ProbityError.badFile(path, "cannot read the suite file") }
         guard let text = String(data: data, encoding: .utf8) else { throw ProbityError.badFile(path, "is not UTF-8 text") }
@@ -151,7 +166,7 @@ public struct Suite: Sendable, Equatable {
             }
         }
         func paths(_ options: [String: String]) -> [String: String] {
-            options.mapValues { v in [".onnx", ".png", ".h5", ".json"].contains { v.hasSuffix($0) } ? resolve(v) : v }
+            options.mapValues { v in [".onnx", ".png", ".h5", ".json", ".txt"].contains { v.hasSuffix($0) } ? resolve(v) : v }
         }
         explainers = try entries("explainers").map { name, options, node in
             let names = ExplainerRegistry.all.map { $0.name }

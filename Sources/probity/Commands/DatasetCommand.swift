@@ -110,13 +110,17 @@ struct Synth: ParsableCommand {
         @Option(help: "Random seed.") var seed: UInt64 = 0
         @Option(help: "Probability of a class-correlated patch (0…1).") var spurious: Double = 0
         @Option(help: "Fraction of samples in the test split (writes /split).") var testFraction: Double?
+        @Option(help: "What masks and boxes mark: shape (the class-deciding shape) or patch (the shortcut patch; needs --spurious).")
+        var groundTruth: SyntheticShapes.GroundTruth = .shape
 
         func run() throws {
-            try SyntheticShapes(count: count, size: size, seed: seed, spurious: spurious, testFraction: testFraction).write(to: out)
+            try SyntheticShapes(count: count, size: size, seed: seed, spurious: spurious, testFraction: testFraction, groundTruth: groundTruth).write(to: out)
             print("wrote \(count) shapes images to \(out)")
         }
     }
 }
+
+extension SyntheticShapes.GroundTruth: ExpressibleByArgument {}
 
 /// Parses `1` or `0.5,0.5,0.5` into floats.
 func floatList(_ text: String, _ name: String) throws -> [Float] {

@@ -12,11 +12,13 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "Suite file (YAML).") var suite: String
     @Option(help: "Output folder (default: the suite's `out`, else reports/<suite name>).") var out: String?
     @Option(help: "Run part K of N (K = 1…N), e.g. 2/4; merge the parts with `probity merge`.") var shard: String?
+    @Option(help: "Use this dataset instead of the suite's (e.g. a preset on your own data).") var dataset: String?
+    @Option(help: "Use this model instead of the suite's (e.g. a release candidate).") var model: String?
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "Print a machine-readable result (paths, counts, timings) on stdout.") var json = false
 
     func run() throws {
-        let spec = try Suite(contentsOf: suite)
+        let spec = try Suite(contentsOf: suite).overriding(dataset: dataset, model: model)
         let job = SuiteRun(suite: spec, out: out, shard: try shard.map { try Shard($0) })
         let outcome = try job.run(progress: ProgressView(quiet: quiet || json).handler)
         let labels = ExplainerLabels.labels(outcome.explainers).mapValues { (name: $0.name, note: $0.note) }
