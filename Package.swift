@@ -26,10 +26,12 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libjpeg-turbo (Debian's libjpeg62-turbo-dev) behind a small C decoder that keeps libjpeg's longjmp in C.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),   // SHA-256 of model and dataset files
 
         .target(name: "ProbityCore", dependencies: ["CBLAS"]),
-        .target(name: "ProbityData", dependencies: ["ProbityCore", "CHDF5", "CPNG"]),
+        .target(name: "ProbityData", dependencies: ["ProbityCore", "CHDF5", "CPNG", "CJPEG"]),
         .target(name: "ProbityEngine", dependencies: ["ProbityCore"]),
         .target(name: "ProbityONNX", dependencies: [
             "ProbityEngine",

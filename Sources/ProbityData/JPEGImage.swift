@@ -1,0 +1,82 @@
+import CJPEG
+import Foundation
+import ProbityCore
+
+/// JPEG files, decoded with libjpeg-turbo as Pillow decodes them (`Image.open(...)` then
+/// `convert("RGB" | "L")`): accurate integer IDCT, fancy (smooth) chroma upsampling, gray files
+/// as one channel, color as RGB. Like Pillow, the EXIF orientation is not applied (users of
+/// torchvision's `ImageFolder` get the stored pixels), a truncated file is an error, and other
+/// libjpeg warnings are not. CMYK files are refused with a clear error.
+///
+/// The decoded image is held in a `PNGImage`, the project's 8-bit gray/RGB pixel container.
+public enum JPEGImage {
+    /// Whether `data` starts like a JPEG file (SOI marker FF D8 FF).
+    public static func isJPEG(_ data: Data) -> Bool { data.count >= 3 && data.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF]) }
+
+    /// Width, height and stored channels (1 gray, 3 color, 4 CMYK) from the header alone.
+    public static func header(of path: String) throws -> (width: Int, height: Int, channels: Int) {
+        let data = try read(path)
+        var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = data.withUnsafeBytes { raw in
+            probity_jpeg_header(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &w, &h, &c, &message, message.count)
+        }
+        guard status == 0 else { throw ProbityError.badFile(path, "not a readable JPEG (\(String(cString: message)))") }
+        return (Int(w), Int(h), Int(c))
+    }
+
+    /// Decodes the JPEG file at `path`.
+    public static func decode(contentsOf path: String) throws -> PNGImage {
+        let data = try read(path)
+        var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let headerStatus = data.withUnsafeBytes { raw in
+            probity_jpeg_header(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &w, &h, &c, &message, message.count)
+        }
+        guard headerStatus == 0 else { throw ProbityError.badFile(path, "corrupt or truncated JPEG data (\(String(cString: message)))") }
+        guard c != 4 else { throw ProbityError.badFile(path, "is a CMYK JPEG, which is not supported (convert it to RGB first)") }
+        guard w > 0, h > 0, Int(w) * Int(h) <= 1 << 28 else { throw ProbityError.badFile(path, "has an implausible size \(w)×\(h)") }
+        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * Int(c))
+        let capacity = pixels.count
+        let status = data.withUnsafeBytes { raw in
+            pixels.withUnsafeMutableBufferPointer { out in
+                probity_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, out.baseAddress, capacity, &message, message.count)
+            }
+        }
+        guard status == 0 else { throw ProbityError.badFile(path, "corrupt or truncated JPEG data (\(String(cString: message)))") }
+        return PNGImage(width: Int(w), height: Int(h), channels: Int(c), pixels: pixels)
+    }
+
+    static func read(_ path: String) throws -> Data {
+        guard FileManager.default.fileExists(atPath: path) else { throw ProbityError.badFile(path, "no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ProbityError.badFile(path, "cannot be read") }
+        return data
+    }
+}
+
+/// Image files the importers read: PNG or JPEG, told apart by their first bytes (not the
+/// file name), as gray or RGB pixels.
+public enum ImageFile {
+    public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// The first bytes of a file (which tell the format), or an error naming it.
+    static func head(_ path: String) throws -> Data {
+        guard FileManager.default.fileExists(atPath: path), let handle = FileHandle(forReadingAtPath: path) else {
+            throw ProbityError.badFile(path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 8)) ?? Data()
+    }
+
+    /// Reads a PNG or JPEG file.
+    public static func read(_ path: String) throws -> PNGImage {
+        let head = try head(path)
+        return JPEGImage.isJPEG(head) ? try JPEGImage.decode(contentsOf: path) : try PNGImage(contentsOf: path)
+    }
+
+    /// Whether the file holds color (3 channels) without decoding it.
+    public static func isColor(_ path: String) throws -> Bool {
+        let head = try head(path)
+        return JPEGImage.isJPEG(head) ? try JPEGImage.header(of: path).channels != 1 : try PNGImage.header(of: path).color
+    }
+}
