@@ -4,13 +4,17 @@
 
 SWIFT        ?= swift
 PROBITY      := .build/release/probity
-APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev libssl-dev pkg-config python3-h5py python3-yaml libonnx-testdata slurm-wlm munge
+APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev libjpeg62-turbo-dev libssl-dev pkg-config python3-h5py python3-yaml libonnx-testdata slurm-wlm munge
 DEMO_OUT     ?= reports/quickstart
 
 # The synthetic shapes the committed shapes models were trained on (deterministic; not committed).
 SHAPES_ARGS  := --count 3000 --size 64 --seed 1 --test-fraction 0.2
 
-.PHONY: setup build test demo bench clean shapes-models
+# Reproductions of published comparisons: `make rise-2018` runs metrics/rise-2018.yaml into
+# reports/rise-2018/ (its README.md compares with the paper).
+PRESETS      := rise-2018 sanity-2018 sanity-2018-shapes pointing-game spurious-cue readme-shapes
+
+.PHONY: setup build test demo bench clean shapes-models $(PRESETS)
 
 # apt-installs only what is missing; works as root with no prompt (sudo otherwise).
 setup:
@@ -40,10 +44,20 @@ datasets/shapes.h5:
 	@test -x $(PROBITY) || $(MAKE) build
 	$(PROBITY) dataset synth shapes --out $@ $(SHAPES_ARGS)
 
-# Retrains the committed models (about 1.5 and 4 minutes on 2 cores); see models/README.md.
-shapes-models: datasets/shapes.h5
+# The same images with a class-specific shortcut patch on every one; masks mark the patch.
+datasets/shapes_spurious.h5:
+	@test -x $(PROBITY) || $(MAKE) build
+	$(PROBITY) dataset synth shapes --out $@ $(SHAPES_ARGS) --spurious 1 --ground-truth patch
+
+$(PRESETS): build datasets/shapes.h5 datasets/shapes_spurious.h5
+	$(PROBITY) run metrics/$@.yaml
+	@if [ $@ = spurious-cue ]; then $(PROBITY) run metrics/spurious-cue.yaml --model models/shapes_cnn.onnx --out reports/spurious-cue-clean; fi
+
+# Retrains the committed models (about 1.5, 4 and 1.5 minutes on 2 cores); see models/README.md.
+shapes-models: datasets/shapes.h5 datasets/shapes_spurious.h5
 	$(PROBITY) model train --dataset datasets/shapes.h5 --arch small-cnn --epochs 20 --seed 0 --out models/shapes_cnn.onnx
 	$(PROBITY) model train --dataset datasets/shapes.h5 --arch small-cnn --epochs 60 --seed 0 --shuffle-labels --out models/shapes_cnn_shuffled.onnx
+	$(PROBITY) model train --dataset datasets/shapes_spurious.h5 --arch small-cnn --epochs 20 --seed 0 --out models/shapes_cnn_spurious.onnx
 
 bench: build
 	$(PROBITY) bench engine
