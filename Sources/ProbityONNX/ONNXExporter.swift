@@ -125,6 +125,8 @@ public enum ONNXExporter {
             return [node("Flatten", ins, out, [attribute("axis", int: 1)])]
         case let b as Binary:
             return [node(b.type, ins, out)]
+        case let bn as BatchNorm:
+            return [node("BatchNormalization", ins, out, [attribute("epsilon", float: bn.epsilon)])]
         case let s as Softmax where !s.coerced2D:
             return [node("Softmax", ins, out, [attribute("axis", int: s.axis)])]
         default:

@@ -76,13 +76,16 @@ final class GradientParityTests: XCTestCase {
                 if abs(a - b) > 1e-3 * largest { off += 1 }
             }
             let l2 = (d2 / g2).squareRoot()
-            print("Lite0 gradient parity, sample \(s): max |Δ|/max|g| \(worst / largest), relative L2 \(l2), pixels off by > 1e-3: \(off) of \(size)")
+            print("Lite0 gradient parity, sample \(s): max |Δ| \(worst), largest |g| \(largest), max |Δ|/max|g| \(worst / largest), relative L2 \(l2), pixels off by > 1e-3: \(off) of \(size)")
+            // The README's row: ≥ 99.8 % of pixels within 1e-3 of the largest gradient (observed
+            // ≥ 99.848 %), relative L2 error ≤ 0.5 %, no pixel off by more than 3 % of the largest
+            // gradient, one photo within 1e-6 everywhere (why not every pixel: README).
             XCTAssertLessThanOrEqual(Double(off) / Double(size), 0.002, "sample \(s): share of pixels off by more than 1e-3 of the maximum")
-            XCTAssertLessThanOrEqual(l2, 0.01, "sample \(s): relative L2 error")
+            XCTAssertLessThanOrEqual(l2, 0.005, "sample \(s): relative L2 error")
             XCTAssertLessThanOrEqual(worst / largest, 0.03, "sample \(s): largest error")
-            if worst / largest <= 1e-3 { exact += 1 }
+            if worst <= 1e-6 { exact += 1 }
         }
-        XCTAssertGreaterThanOrEqual(exact, 1, "at least one photo (no flipped unit) matches everywhere within 1e-3")
+        XCTAssertGreaterThanOrEqual(exact, 1, "at least one photo (no flipped unit) matches everywhere within 1e-6")
         // A sample's gradient is the same alone and in the batch.
         let alone = try model.gradient(of: [top1[3]], wrt: x.item(3)).grad
         XCTAssertEqual(alone.storage, Array(grad.storage[(3 * size)..<(4 * size)]), "sample 3: bit-identical gradient alone and in a batch")

@@ -28,16 +28,22 @@ public struct BackwardRule: Sendable, Equatable, CustomStringConvertible {
         case gradient
         /// LRP-ε (Bach 2015): ρ = identity, stabilizer ε (ε = 0 is LRP-0).
         case epsilon(Float)
-        /// LRP-γ (Montavon 2019): ρ(w) = w + γ·w⁺ on weights and bias, for positive inputs.
+        /// LRP-γ (Montavon 2019): ρ(w) = w + γ·w⁺ on weights and bias, for every input sign as the
+        /// paper writes it. Zennit 0.5's `Gamma` equals it where inputs are positive and relevance
+        /// sits on positive outputs (a ReLU net's hidden layers); on negative inputs or outputs
+        /// Zennit amplifies the contributions that share the output's sign instead.
         case gamma(Float)
-        /// LRP-z⁺ (Montavon 2017): positive contributions only, bias ignored (α = 1, β = 0 with no bias).
+        /// LRP-z⁺ (Montavon 2017): positive contributions only, bias ignored (α = 1, β = 0 with no
+        /// bias; Zennit's `ZPlus(zero_params='bias')`). Zennit's default `ZPlus` keeps b⁺ in the
+        /// denominator: that is `alphaBeta(alpha: 1, beta: 0)`.
         case zPlus
         /// LRP-αβ (Bach 2015): α·R⁺ − β·R⁻ over positive and negative contributions
         /// (x⁺w⁺ + x⁻w⁻ and x⁺w⁻ + x⁻w⁺, bias split by sign); α − β = 1.
         case alphaBeta(alpha: Float, beta: Float)
         /// Flat (Lapuschkin 2019): relevance spread uniformly over the receptive field (x′ = 1, ρ(w) = 1, no bias).
         case flat
-        /// w² (Montavon 2017): x′ = 1, ρ(w) = w², no bias.
+        /// w² (Montavon 2017): x′ = 1, ρ(w) = w², no bias (Zennit's `WSquare(zero_params='bias')`;
+        /// its default squares the bias into the denominator too, which does not conserve relevance).
         case wSquare
         /// z^B (Montavon 2017, box rule) for inputs bounded by per-channel `low` and `high`
         /// (one value is broadcast to every channel).
