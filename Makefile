@@ -4,7 +4,7 @@
 
 SWIFT        ?= swift
 PROBITY      := .build/release/probity
-APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev libjpeg62-turbo-dev libssl-dev pkg-config python3-h5py python3-yaml libonnx-testdata slurm-wlm munge
+APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev libjpeg62-turbo-dev libxml2 libssl-dev pkg-config python3-h5py python3-yaml libonnx-testdata slurm-wlm munge
 DEMO_OUT     ?= reports/quickstart
 
 # The synthetic shapes the committed shapes models were trained on (deterministic; not committed).

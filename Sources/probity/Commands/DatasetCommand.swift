@@ -7,7 +7,7 @@ struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Create, inspect and check dataset files (HDF5, schema v1).",
-        subcommands: [ImportImages.self, Info.self, Validate.self, Synth.self]
+        subcommands: [ImportImages.self, ImportVOC.self, Info.self, Validate.self, Synth.self]
     )
 }
 
@@ -96,6 +96,37 @@ struct Validate: ParsableCommand {
         }
         for v in violations { print("\(file): \(v)") }
         throw ProbityError.badFile(file, "\(violations.count) schema violation\(violations.count == 1 ? "" : "s")")
+    }
+}
+
+struct ImportVOC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-voc",
+        abstract: "Import a PASCAL VOC split (JPEG images, XML boxes) for the pointing game: one sample per image and class.",
+        discussion: "Reads VOCDIR/ImageSets/Main/SET.txt, Annotations/ID.xml and JPEGImages/ID.jpg. Each image becomes one sample per class it shows (label = that class; run suites with `target: label`), keeping every box with its class and `difficult` flag, and its file name in /sample_names (for TorchRay's difficult-flags file).")
+    @Argument(help: "The VOC folder, e.g. VOCdevkit/VOC2007.") var directory: String
+    @Option(help: "Output dataset file.") var out: String
+    @Option(help: "Image set: test, val, train, trainval.") var set: String = "test"
+    @Option(help: "Resize to SIZE × SIZE.") var size: Int = 224
+    @Option(help: "none: stretch the whole image to a square (boxes follow); center: crop the centered square first.") var crop: ImageFolderImporter.Crop = .none
+    @Option(help: "Resize method: \(ResizeMethod.allCases.map(\.rawValue).joined(separator: ", ")).") var resize: ResizeMethod = .antialiased
+    @Option(parsing: .unconditional, help: "Model input = pixel/255 × scale + offset: one value, or one per channel as `a,b,c`.") var scale: String = "1"
+    @Option(parsing: .unconditional, help: "See --scale.") var offset: String = "0"
+    @Option(help: "Import only the first N images of the set.") var limit: Int?
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        let scale = try floatList(self.scale, "--scale"), offset = try floatList(self.offset, "--offset")
+        guard scale.count == offset.count else { throw ValidationError("--scale and --offset need the same number of values") }
+        var importer = VOCImporter(root: directory)
+        importer.set = set
+        importer.size = size
+        importer.crop = crop
+        importer.method = resize
+        importer.preprocessing = Preprocessing(scale: scale, offset: offset)
+        importer.limit = limit
+        let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
+        if !quiet { print("wrote \(samples) samples (\(images) images × the classes each shows) to \(out)") }
     }
 }
 
