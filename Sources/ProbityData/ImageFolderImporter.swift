@@ -4,7 +4,7 @@ import ProbityCore
 /// Turns a folder of PNG images into a dataset file.
 ///
 /// Labels come from class subfolders (`DIR/cat/x.png`, as torchvision's `ImageFolder`: classes
-/// are the sorted subfolder names), from a `file,label` CSV, or from COCO boxes (the category of
+/// are the sorted subfolder names, or the order of a class-names file when one is given), from a `file,label` CSV, or from COCO boxes (the category of
 /// a sample's largest box). Images are optionally center-cropped to a square and resized; boxes
 /// follow the same crop and scale.
 ///
@@ -134,8 +134,14 @@ public struct ImageFolderImporter {
                 labelOf = { e in index[csv.label(for: e.relative)!]! }
             }
         } else if entries.first?.classFolder != nil {
-            classNames = Array(Set(entries.compactMap(\.classFolder))).sorted()
-            let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
+            // Class k is the k-th sorted folder (torchvision's ImageFolder), or with a names
+            // file the folder of that name: the order the model was trained with.
+            let folders = Array(Set(entries.compactMap(\.classFolder))).sorted()
+            classNames = givenNames ?? folders
+            let index = Dictionary(classNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            if let unknown = folders.first(where: { index[$0] == nil }) {
+                throw ProbityError.badFile(classNamesFile!, "does not name the class folder `\(unknown)` (line k names class k; every folder must be listed)")
+            }
             labelOf = { e in index[e.classFolder!]! }
         } else if let coco {
             classNames = coco.categories.map(\.name)

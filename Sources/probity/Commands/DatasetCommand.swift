@@ -26,7 +26,7 @@ struct ImportImages: ParsableCommand {
     @Option(help: "Resize method: \(ResizeMethod.allCases.map(\.rawValue).joined(separator: ", ")).") var resize: ResizeMethod = .antialiased
     @Option(help: "CSV of `file,label` rows.") var labels: String?
     @Option(help: "COCO-format JSON with boxes.") var boxes: String?
-    @Option(help: "Text file of class names, one per line (line k names label k).") var classNames: String?
+    @Option(help: "Text file of class names, one per line (line k names label k); with class folders, the model's class order (default: sorted folder names).") var classNames: String?
     @Option(parsing: .unconditional, help: "Model input = pixel/255 × scale + offset: one value, or one per channel as `a,b,c`.") var scale: String = "1"
     @Option(parsing: .unconditional, help: "See --scale (e.g. -1, or -0.485,-0.456,-0.406 with matching scales).") var offset: String = "0"
     @Option(help: "Description stored in the file.") var description: String = ""
