@@ -60,6 +60,6 @@ let package = Package(
         .testTarget(name: "ProbityHarnessTests", dependencies: ["ProbityHarness", "ProbityReports", "ProbityMetrics", "ProbityExplainers", "ProbityData"]),
         .testTarget(name: "ProbityONNXTests", dependencies: ["ProbityONNX", "ProbityData", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     exclude: ["conformance.txt"]),
-        .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "probity"]),  // runs the built `probity` as a process
+        .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "ProbityExplainers", "probity"]),  // runs the built `probity` as a process
     ]
 )

@@ -35,7 +35,7 @@ public final class HDF5File: @unchecked Sendable {
         switch mode {
         case .truncate:
             id = H5Fcreate(path, probity_h5f_acc_trunc(), probity_h5p_default(), probity_h5p_default())
-            if id < 0 { throw HDF5File.failure(path, "", "cannot create file") }
+            if id < 0 { throw HDF5File.openFailure(path, "cannot create file") }
         case .readOnly, .readWrite:
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ProbityError.badFile(path, "no such file")
@@ -44,8 +44,20 @@ public final class HDF5File: @unchecked Sendable {
                 throw ProbityError.badFile(path, "not an HDF5 file (no HDF5 signature)")
             }
             id = H5Fopen(path, mode == .readOnly ? probity_h5f_acc_rdonly() : probity_h5f_acc_rdwr(), probity_h5p_default())
-            if id < 0 { throw HDF5File.failure(path, "", "cannot open (truncated or damaged file?)") }
+            if id < 0 { throw HDF5File.openFailure(path, "cannot open (truncated or damaged file?)") }
         }
+    }
+
+    /// Why `H5Fopen`/`H5Fcreate` failed. A file another process holds open for writing fails
+    /// with HDF5's file lock ("unable to lock file", EAGAIN) — in use, not damaged, and said so.
+    static func openFailure(_ path: String, _ what: String) -> ProbityError {
+        var buffer = [CChar](repeating: 0, count: 1024)
+        probity_h5_error_message(&buffer, buffer.count)
+        let detail = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if detail.contains("unable to lock") {
+            return .badFile(path, "in use by another probity process or program (it holds the HDF5 file lock); wait for it to finish")
+        }
+        return .badInput(file: path, location: "", problem: detail.isEmpty ? what : "\(what) (HDF5: \(detail))")
     }
 
     deinit { close() }

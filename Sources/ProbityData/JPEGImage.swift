@@ -57,7 +57,20 @@ public enum JPEGImage {
 /// Image files the importers read: PNG or JPEG, told apart by their first bytes (not the
 /// file name), as gray or RGB pixels.
 public enum ImageFile {
-    public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+    /// File name extensions the importers pick up (lower case).
+    public static let extensions: Set<String> = ["png", "jpg", "jpeg", "jpe", "jfif"]
+
+    /// Whether a file name has one of `extensions`.
+    public static func isImageName(_ name: String) -> Bool { extensions.contains((name as NSString).pathExtension.lowercased()) }
+
+    /// Size and color of a PNG or JPEG from its header (JPEG has no alpha).
+    public static func header(of path: String) throws -> (width: Int, height: Int, color: Bool, alpha: Bool) {
+        if JPEGImage.isJPEG(try head(path)) {
+            let h = try JPEGImage.header(of: path)
+            return (h.width, h.height, h.channels != 1, false)
+        }
+        return try PNGImage.header(of: path)
+    }
 
     /// The first bytes of a file (which tell the format), or an error naming it.
     static func head(_ path: String) throws -> Data {

@@ -65,14 +65,36 @@ public struct PNGImage: Sendable, Equatable {
         self.init(width: w, height: h, channels: keep, pixels: out)
     }
 
-    /// Width, height and whether the file has color, from the header alone (no pixel decoding).
-    public static func header(of path: String) throws -> (width: Int, height: Int, color: Bool) {
+    /// Width, height, whether the file has color and whether it has an alpha channel (which
+    /// reading drops), from the header alone (no pixel decoding).
+    public static func header(of path: String) throws -> (width: Int, height: Int, color: Bool, alpha: Bool) {
         guard FileManager.default.fileExists(atPath: path) else { throw ProbityError.badFile(path, "no such file") }
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         guard png_image_begin_read_from_file(&image, path) != 0 else { throw PNGImage.failure(path, &image, "not a readable PNG") }
         defer { png_image_free(&image) }
-        return (Int(image.width), Int(image.height), image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0)
+        return (Int(image.width), Int(image.height), image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0, image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0)
+    }
+
+    /// The image with `channels` channels, as Pillow's `convert`: gray → RGB repeats the value
+    /// (`convert("RGB")`); RGB → gray is ITU-R 601-2 luma, L = R·299/1000 + G·587/1000 +
+    /// B·114/1000, computed as Pillow's `rgb2l` does in 16-bit fixed point with rounding,
+    /// (R·19595 + G·38470 + B·7471 + 2¹⁵) >> 16 (`convert("L")`; e.g. pure green 255 → 150,
+    /// where truncating 255·0.587 would give 149).
+    public func converted(channels target: Int) -> PNGImage {
+        precondition(target == 1 || target == 3, "PNGImage holds gray or RGB")
+        if target == channels { return self }
+        let n = width * height
+        var px = [UInt8](repeating: 0, count: n * target)
+        if target == 3 {
+            for p in 0..<n { let v = pixels[p]; px[3 * p] = v; px[3 * p + 1] = v; px[3 * p + 2] = v }
+        } else {
+            for p in 0..<n {
+                let r = UInt32(pixels[3 * p]), g = UInt32(pixels[3 * p + 1]), b = UInt32(pixels[3 * p + 2])
+                px[p] = UInt8((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
+            }
+        }
+        return PNGImage(width: width, height: height, channels: target, pixels: px)
     }
 
     static func failure(_ path: String, _ image: inout png_image, _ what: String) -> ProbityError {

@@ -12,7 +12,8 @@ public struct Segments: Sendable {
 /// Segmentations, computed on the image's pixel values (0…255, recovered from the model
 /// input through the preprocessing):
 /// - `quickshift` (Vedaldi & Soatto 2008) as scikit-image's `quickshift`, which lime_image uses
-///   with kernel_size 4, max_dist 200, ratio 0.2: CIELAB color × ratio plus (row, column)
+///   with kernel_size 4, max_dist 200, ratio 0.2 (Probity's defaults scale the first two with
+///   the image size, `quickshiftParameters`; at 224 px they are these): CIELAB color × ratio plus (row, column)
 ///   position; Parzen density with a Gaussian of σ = kernel_size over a window of ±⌈3σ⌉;
 ///   each pixel links to its nearest neighbor of higher density within the window, unless
 ///   that is farther than max_dist; trees are the segments. Density ties are broken by a
@@ -137,12 +138,36 @@ public enum Segmentation {
 
     static let specs: [OptionSpec] = [
         OptionSpec("segmentation", default: "quickshift", .choice(["quickshift", "slic", "grid"]), "superpixels"),
-        OptionSpec("kernel_size", default: "4", .double(0.5...100), "quickshift kernel size"),
-        OptionSpec("max_dist", default: "200", .double(0...1e6), "quickshift maximum link distance"),
+        OptionSpec("kernel_size", default: "auto", .text, "quickshift kernel size (auto: 4 × min(H, W)/224, at least 1; 4 at 224 px as lime_image)"),
+        OptionSpec("max_dist", default: "auto", .text, "quickshift maximum link distance (auto: 200 × min(H, W)/224, at least 10; 200 at 224 px)"),
         OptionSpec("ratio", default: "0.2", .double(0...1), "quickshift color/space ratio"),
         OptionSpec("n_segments", default: "100", .int(1...100_000), "slic: number of superpixels"),
         OptionSpec("cells", default: "8", .int(1...1024), "grid: cells per side"),
     ]
+
+    /// Checks the options whose value may be `auto` (LIME and KernelSHAP call this from `init`,
+    /// so a bad value is refused before any work).
+    static func check(_ options: Options, explainer: String) throws {
+        for (key, range) in [("kernel_size", 0.5...100.0), ("max_dist", 0.0...1e6)] where options.string(key) != "auto" {
+            guard let v = Double(options.string(key)), range.contains(v) else {
+                throw ProbityError.invalidArgument("\(explainer): \(key) must be auto or a number in \(range.lowerBound)…\(range.upperBound), got \(options.string(key))")
+            }
+        }
+    }
+
+    /// Quickshift's kernel size and maximum distance for an H × W image. Explicit values are
+    /// used exactly. `auto` scales lime_image's defaults (4 and 200, chosen for 224 px images)
+    /// by s = min(H, W)/224 — kernel_size max(1, 4s), max_dist max(10, 200s) — because the
+    /// kernel is in pixels: at 64 px a σ of 4 (a ±12 px window) smooths the density over a
+    /// fifth of the image and merges a small object into the background (one or two segments,
+    /// a constant map). At 224 px s = 1 exactly, so the values, and the segments, are
+    /// lime_image's.
+    public static func quickshiftParameters(_ options: Options, height h: Int, width w: Int) -> (kernelSize: Double, maxDistance: Double) {
+        let scale = Double(min(h, w)) / 224
+        let kernel = options.string("kernel_size") == "auto" ? max(1, 4 * scale) : options.double("kernel_size")
+        let distance = options.string("max_dist") == "auto" ? max(10, 200 * scale) : options.double("max_dist")
+        return (kernel, distance)
+    }
 
     /// The segmentation `options` choose, of image `s` of the batch.
     static func segments(_ batch: ExplainBatch, sample s: Int, options: Options) -> Segments {
@@ -154,8 +179,9 @@ public enum Segmentation {
         switch options.string("segmentation") {
         case "grid": return grid(height: h, width: w, cells: options.int("cells"))
         case "slic": return slic(rgb, height: h, width: w, channels: c, segments: options.int("n_segments"))
-        default: return quickshift(rgb, height: h, width: w, channels: c, kernelSize: options.double("kernel_size"),
-                                   maxDistance: options.double("max_dist"), ratio: options.double("ratio"))
+        default:
+            let (kernel, distance) = quickshiftParameters(options, height: h, width: w)
+            return quickshift(rgb, height: h, width: w, channels: c, kernelSize: kernel, maxDistance: distance, ratio: options.double("ratio"))
         }
     }
 }

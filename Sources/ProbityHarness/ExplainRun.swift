@@ -46,6 +46,8 @@ public struct ExplainRun {
             throw ProbityError.invalidArgument("index \(bad) out of range for \(datasetPath) (\(dataset.count) samples)")
         }
         try ModelLoading.check(target, model: model, modelPath: modelPath)
+        let lock = try RunLock(file: out)
+        defer { withExtendedLifetime(lock) {} }
         let cache = try AttributionCache(path: out)
         defer { cache.close() }
         try cache.commit()

@@ -2,7 +2,7 @@ import ProbityCore
 import ProbityEngine
 
 /// Converters for the float ops of neural networks: Conv, BatchNormalization, pooling,
-/// Gemm, MatMul, activations, Softmax, ReduceMean.
+/// Gemm, MatMul, activations, Softmax, LogSoftmax, ReduceMean.
 extension ONNXImporter {
     typealias Converter = @Sendable (Onnx_NodeProto, ImportContext) throws -> Void
 
@@ -92,6 +92,10 @@ extension ONNXImporter {
         "Softmax": { node, c in
             let legacy = c.opset < 13
             try c.emit(node, Softmax(axis: node.int("axis", legacy ? 1 : -1), coerced2D: legacy), [try c.value(node, 0)])
+        },
+        "LogSoftmax": { node, c in
+            let legacy = c.opset < 13
+            try c.emit(node, Softmax(axis: node.int("axis", legacy ? 1 : -1), coerced2D: legacy, log: true), [try c.value(node, 0)])
         },
         "ReduceMean": { node, c in
             var axes = node.ints("axes") ?? []

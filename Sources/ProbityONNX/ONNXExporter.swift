@@ -128,7 +128,7 @@ public enum ONNXExporter {
         case let bn as BatchNorm:
             return [node("BatchNormalization", ins, out, [attribute("epsilon", float: bn.epsilon)])]
         case let s as Softmax where !s.coerced2D:
-            return [node("Softmax", ins, out, [attribute("axis", int: s.axis)])]
+            return [node(s.type, ins, out, [attribute("axis", int: s.axis)])]
         default:
             throw ProbityError.unsupported("ONNX export of \(n.op.type) (node \(n.name))")
         }

@@ -16,7 +16,7 @@ final class ImporterTests: XCTestCase {
         try writePNG(dir + "/in/ant/c.png", width: 8, height: 8, value: 30, channels: 1)
         var importer = ImageFolderImporter(directory: dir + "/in")
         importer.size = 4
-        XCTAssertEqual(try importer.run(output: dir + "/d.h5"), 3)
+        XCTAssertEqual(try importer.run(output: dir + "/d.h5").count, 3)
         let d = try Dataset(path: dir + "/d.h5")
         XCTAssertEqual(d.classNames, ["ant", "zebra"])
         XCTAssertEqual(d.labels, [0, 0, 1])          // ant/b, ant/c, zebra/a

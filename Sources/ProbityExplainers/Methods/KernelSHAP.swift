@@ -38,6 +38,7 @@ public struct KernelSHAP: Explainer {
     public init(options: Options) throws {
         self.options = options
         try Baseline.checkFill(options.string("background"), option: "background", explainer: KernelSHAP.name)
+        try Segmentation.check(options, explainer: KernelSHAP.name)
         _ = try KernelSHAP.selection(options.string("l1_reg"), features: 2, evaluated: 1)
         if options.string("samples") != "auto" {
             guard let n = Int(options.string("samples")), n >= 2 else { throw ProbityError.invalidArgument("kernel_shap: samples must be auto or an integer ≥ 2") }

@@ -3,7 +3,8 @@ import ProbityCore
 import ProbityEngine
 
 /// LIME (Ribeiro, Singh & Guestrin 2016, "Why should I trust you?") as lime_image's
-/// `LimeImageExplainer`: superpixels (quickshift 4/200/0.2 by default), `samples` random
+/// `LimeImageExplainer`: superpixels (quickshift 4/200/0.2 by default at 224 px, kernel size and distance scaled
+/// with the image size elsewhere: `Segmentation.quickshiftParameters`), `samples` random
 /// coalitions (each superpixel kept with probability ½, the first row the whole image),
 /// hidden superpixels filled with their own mean color (`hide = superpixel_mean`, lime_image's
 /// default) or any baseline (`mean` is the image's mean color, as everywhere); samples weighted by the exponential kernel √exp(−d²/w²) of the cosine distance
@@ -28,6 +29,7 @@ public struct LIME: Explainer {
     public init(options: Options) throws {
         self.options = options
         try Baseline.checkFill(options.string("hide"), option: "hide", explainer: LIME.name)
+        try Segmentation.check(options, explainer: LIME.name)
     }
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {

@@ -17,20 +17,21 @@ extension ImageFolderImporter.Crop: ExpressibleByArgument {}
 struct ImportImages: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-images",
-        abstract: "Import a folder of PNG images (class subfolders, a labels CSV or COCO boxes).")
+        abstract: "Import a folder of PNG or JPEG images (class subfolders, a labels CSV or COCO boxes).")
 
-    @Argument(help: "Folder of .png images, or of class subfolders of them.") var directory: String
+    @Argument(help: "Folder of .png/.jpg images, or of class subfolders of them.") var directory: String
     @Option(help: "Output dataset file.") var out: String
     @Option(help: "Resize to SIZE × SIZE.") var size: Int?
     @Option(help: "center: crop the centered square first; none: keep the whole image.") var crop: ImageFolderImporter.Crop = .center
     @Option(help: "Resize method: \(ResizeMethod.allCases.map(\.rawValue).joined(separator: ", ")).") var resize: ResizeMethod = .antialiased
     @Option(help: "CSV of `file,label` rows.") var labels: String?
     @Option(help: "COCO-format JSON with boxes.") var boxes: String?
-    @Option(help: "Text file of class names, one per line (line k names label k).") var classNames: String?
+    @Option(help: "Text file of class names, one per line (line k names label k); with class folders, the model's class order (default: sorted folder names).") var classNames: String?
     @Option(parsing: .unconditional, help: "Model input = pixel/255 × scale + offset: one value, or one per channel as `a,b,c`.") var scale: String = "1"
     @Option(parsing: .unconditional, help: "See --scale (e.g. -1, or -0.485,-0.456,-0.406 with matching scales).") var offset: String = "0"
     @Option(help: "Description stored in the file.") var description: String = ""
-    @Flag(help: "No progress output.") var quiet = false
+    @Option(help: "Channels of the dataset: 3 (gray images replicated) or 1 (RGB to luma, as Pillow's convert(\"L\")). Default: 3 if any image has color, else 1.") var channels: Int?
+    @Flag(help: "No progress output (notes on what the import changed are still printed).") var quiet = false
 
     func run() throws {
         let scale = try floatList(self.scale, "--scale"), offset = try floatList(self.offset, "--offset")
@@ -44,8 +45,10 @@ struct ImportImages: ParsableCommand {
         importer.classNamesFile = classNames
         importer.preprocessing = Preprocessing(scale: scale, offset: offset)
         importer.description = description
-        let n = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
-        if !quiet { print("wrote \(n) images to \(out)") }
+        importer.channels = channels
+        let summary = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
+        if !quiet { print("wrote \(summary.count) images of \(summary.height)×\(summary.width)×\(summary.channels) to \(out)") }
+        for note in summary.notes { print("note: \(note)") }
     }
 }
 
