@@ -58,7 +58,7 @@ final class DeterminismTests: XCTestCase {
             MetricRegistry.make("model_randomization", options: ["layers": "1"]),
         ]
     }
-    static let rerun: Set<String> = ["rise", "lime", "vargrad", "random", "saliency"]
+    static let rerun: Set<String> = ["rise", "lime", "random", "saliency"]
 
     /// What a grouping produced, per (explainer key, sample) and (metric, explainer key, sample).
     struct Results {
@@ -107,16 +107,16 @@ final class DeterminismTests: XCTestCase {
     func testEveryRandomStreamFollowsTheSampleNotItsBatchSelectionOrShard() throws {
         let dataset = try Dataset(path: Self.repository + "/datasets/shapes.h5")
         let model = try ModelLoading.load(Self.repository + "/models/shapes_cnn.onnx", for: dataset)
-        let samples = [5, 6, 12, 21, 40]
-        let reference = try run(RunPlan(samples: samples, batch: 4).batches, seed: 7, name: "reference", dataset: dataset, model: model)
+        let samples = [5, 6, 12, 21]
+        let reference = try run(RunPlan(samples: samples, batch: 3).batches, seed: 7, name: "reference", dataset: dataset, model: model)
         XCTAssertEqual(reference.maps.count, 9)
-        XCTAssertEqual(reference.scores.count, 9 * 6 + 5 * 3)
+        XCTAssertEqual(reference.scores.count, 9 * 6 + 4 * 3)
         let groupings: [(String, [[Int]])] = [
             ("batch1", RunPlan(samples: samples, batch: 1).batches),
-            // Another `--indices` selection: three of the samples, in one batch with new neighbours.
-            ("selection", RunPlan(samples: [6, 21, 40], batch: 3).batches),
-            // Shard 2/3 of a run in batches of 2 ([5, 6], [12, 21], [40]): [12, 21].
-            ("shard", RunPlan(samples: samples, batch: 2).batches(of: try Shard(index: 2, count: 3))),
+            // Another `--indices` selection: two of the samples, in one batch at other positions.
+            ("selection", RunPlan(samples: [6, 21], batch: 2).batches),
+            // Shard 2/2 of a run in batches of 2 ([5, 6], [12, 21]): [12, 21].
+            ("shard", RunPlan(samples: samples, batch: 2).batches(of: try Shard(index: 2, count: 2))),
         ]
         for (name, batches) in groupings {
             let got = try run(batches, seed: 7, name: name, dataset: dataset, model: model)
