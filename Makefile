@@ -30,10 +30,10 @@ build: setup
 	$(SWIFT) build -c release --product probity
 
 # Numeric code is too slow in debug builds; tests run optimized with @testable imports. The presets'
-# test needs the shapes dataset the quickstart suite names (made with the binary just built).
+# test needs the shapes datasets the presets name (made with the binary just built).
 test: setup
 	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
-	@$(MAKE) --no-print-directory datasets/shapes.h5
+	@$(MAKE) --no-print-directory datasets/shapes.h5 datasets/shapes_spurious.h5
 	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
 
 # The quickstart suite: explain, score, aggregate (resumes if interrupted), then print the ranking.

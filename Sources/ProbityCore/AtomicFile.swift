@@ -18,8 +18,25 @@ public enum AtomicFile {
         return (dir.isEmpty ? "" : dir + "/") + ".\(name).tmp-\(getpid())"
     }
 
-    /// Writes `data` to `path` atomically.
+    /// Creates the folder `path` goes in, when it is missing (as `--out` folders are), so a
+    /// write never fails late, after the work, for a folder that could have been made; a folder
+    /// that cannot be made (a path through a regular file, no permission) is an error naming it.
+    public static func createFolder(for path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        guard !dir.isEmpty else { return }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return }
+            throw ProbityError.badFile(path, "cannot write: \(dir) is a file, not a folder")
+        }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw ProbityError.badFile(path, "cannot create its folder \(dir): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+    }
+
+    /// Writes `data` to `path` atomically (creating its folder when missing).
     public static func write(_ data: Data, to path: String) throws {
+        try createFolder(for: path)
         let tmp = temporaryPath(for: path)
         do { try data.write(to: URL(fileURLWithPath: tmp)) } catch {
             throw ProbityError.badFile(path, "cannot write: \(error.localizedDescription)")

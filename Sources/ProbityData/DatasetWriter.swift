@@ -21,6 +21,7 @@ public final class DatasetWriter {
         guard channels == 1 || channels == 3 else { throw ProbityError.invalidArgument("images need 1 or 3 channels, got \(channels)") }
         self.path = path
         self.height = height; self.width = width; self.channels = channels
+        try AtomicFile.createFolder(for: path)
         temporary = AtomicFile.temporaryPath(for: path)
         file = try HDF5File(path: temporary, mode: .truncate)
         try file.create("/images", of: UInt8.self, shape: [0, height, width, channels],

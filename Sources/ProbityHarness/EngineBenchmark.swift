@@ -64,11 +64,11 @@ public struct EngineBenchmark: Sendable {
 
     public func run(progress: ((String) -> Void)? = nil) throws -> [Figure] {
         var figures: [Figure] = []
+        let model = try ONNXModel(path: modelPath, threads: threads)   // a bad model fails before the timing starts
         progress?("sgemm n=1024")
         let peak = sgemm(threads: threads)
         figures.append(Figure(name: "sgemm n=1024, \(threads) threads", value: peak, unit: "GFLOP/s", note: "OpenBLAS"))
         figures.append(Figure(name: "sgemm n=1024, 1 thread", value: sgemm(threads: 1), unit: "GFLOP/s", note: "OpenBLAS"))
-        let model = try ONNXModel(path: modelPath, threads: threads)
         let flops = Double(try model.graph(batch: 1).flops)
         let name = (modelPath as NSString).lastPathComponent
         figures.append(Figure(name: "\(name) FLOPs per image", value: flops / 1e9, unit: "GFLOP", note: "2 × multiply-adds, from the graph"))

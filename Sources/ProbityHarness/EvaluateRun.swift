@@ -38,6 +38,9 @@ public struct EvaluateRun {
         let dataset = try Dataset(path: datasetPath)
         let model = try ModelLoading.load(modelPath, for: dataset)
         try ModelLoading.check(target, model: model, modelPath: modelPath)
+        guard FileManager.default.fileExists(atPath: attributionsPath) else {
+            throw ProbityError.badFile(attributionsPath, "no such file (write the maps with `probity explain` first)")
+        }
         let cache = try AttributionCache(path: attributionsPath)
         defer { cache.close() }
         let keys = try EntryNames.resolve(explainers, in: cache)

@@ -11,6 +11,9 @@ public enum ModelLoading {
     public static func load(_ path: String, for dataset: Dataset, maxBatch: Int = 32) throws -> ONNXModel {
         let model = try ONNXModel(path: path, inputShape: [dataset.channels, dataset.height, dataset.width], maxBatch: maxBatch)
         guard [dataset.channels, dataset.height, dataset.width] == model.inputShape else {
+            if dataset.channels != model.inputShape[0] {
+                throw ProbityError.badFile(dataset.path, "images have \(dataset.channels) channel\(dataset.channels == 1 ? "" : "s"), the model \(path) takes \(model.inputShape[0]) (\(model.inputShape.map(String.init).joined(separator: "×"))); use a dataset of \(model.inputShape[0] == 1 ? "gray" : "RGB") images for it")
+            }
             throw ProbityError.badFile(dataset.path, "images are \(dataset.channels)×\(dataset.height)×\(dataset.width), the model \(path) takes \(model.inputShape.map(String.init).joined(separator: "×")); import the images again with `probity dataset import-images --size \(model.inputShape[2])`")
         }
         return model

@@ -56,6 +56,9 @@ public struct ModelTraining {
             throw ProbityError.badFile(dataset.path, "training needs a /split dataset (0 = train, 1 = test); make one with `probity dataset synth shapes --test-fraction 0.2`")
         }
         guard options.epochs > 0, options.batch > 0 else { throw ProbityError.invalidArgument("--epochs and --batch must be positive") }
+        if let lr = options.learningRate, !(lr > 0 && lr.isFinite) { throw ProbityError.invalidArgument("--lr must be a positive number, got \(lr)") }
+        guard options.momentum >= 0 && options.momentum < 1 else { throw ProbityError.invalidArgument("--momentum must be in [0, 1), got \(options.momentum)") }
+        guard options.weightDecay >= 0 && options.weightDecay.isFinite else { throw ProbityError.invalidArgument("--weight-decay must be 0 or positive, got \(options.weightDecay)") }
         self.dataset = dataset
         self.options = options
         trainIndices = dataset.indices(split: 0)

@@ -13,6 +13,7 @@ public struct Predictions: Sendable {
     /// Runs `model` over the chosen samples, reading and running `batch` samples at a time.
     public static func compute(model: any Model, dataset: Dataset, indices: [Int], batch: Int = 32,
                                progress: ((Int, Int) -> Void)? = nil) throws -> Predictions {
+        guard batch >= 1 else { throw ProbityError.invalidArgument("--batch must be at least 1, got \(batch)") }
         guard [dataset.channels, dataset.height, dataset.width] == model.inputShape else {
             throw ProbityError.badInput(file: dataset.path, location: "/images",
                                         problem: "images are \(dataset.height)×\(dataset.width)×\(dataset.channels), the model takes [C, H, W] = \(model.inputShape)")

@@ -14,17 +14,29 @@ struct Probity: ParsableCommand {
         subcommands: [RunCommand.self, MergeCommand.self, ReportCommand.self, GateCommand.self, CompareCommand.self, DatasetCommand.self, ModelCommand.self, ExplainersCommand.self, ExplainCommand.self, MetricsCommand.self, EvaluateCommand.self, BenchCommand.self]
     )
 
-    /// Bad input exits with status 2 and one line naming the file and the problem.
+    /// Bad input exits with status 2 and one line naming the file and the problem. That
+    /// includes a `ValidationError` a command throws while it runs (a malformed option value);
+    /// errors of the command line itself (an unknown flag, a missing option) are usage errors
+    /// that swift-argument-parser reports with the usage. A message with line breaks (an HDF5
+    /// error stack) is folded onto the one line.
     static func main() {
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
-            var command = try parseAsRoot()
             try command.run()
         } catch let error as ProbityError {
-            FileHandle.standardError.write(Data("probity: error: \(error)\n".utf8))
-            Foundation.exit(2)
+            fail(error.description)
+        } catch let error as ValidationError {
+            fail(error.message)
         } catch {
             exit(withError: error)
         }
+    }
+
+    static func fail(_ message: String) -> Never {
+        let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        FileHandle.standardError.write(Data("probity: error: \(line)\n".utf8))
+        Foundation.exit(2)
     }
 }
 

@@ -83,20 +83,3 @@ enum ConformanceRunner {
         }
     }
 }
-
-/// Discovery helper (not a check): `PROBITY_CONFORMANCE_DISCOVER=1 swift test --filter Discover`
-/// prints every test whose ops are all supported, with its outcome, to maintain conformance.txt.
-final class ConformanceDiscovery: XCTestCase {
-    func testDiscover() throws {
-        guard ProcessInfo.processInfo.environment["PROBITY_CONFORMANCE_DISCOVER"] != nil else { return }
-        let supported = Set(ONNXImporter.converters.keys)
-        for suite in ["node", "pytorch-converted", "pytorch-operator", "simple"] {
-            for test in try FileManager.default.contentsOfDirectory(atPath: "\(ConformanceRunner.root)/\(suite)").sorted() {
-                let name = "\(suite)/\(test)"
-                guard let ops = try? ConformanceRunner.opTypes(name), ops.isSubset(of: supported) else { continue }
-                let outcome = ConformanceRunner.run(name)
-                print("DISCOVER\t\(name)\t\(ops.sorted().joined(separator: ","))\t\(outcome.passed ? "pass" : "FAIL")\t\(outcome.detail)")
-            }
-        }
-    }
-}

@@ -46,16 +46,25 @@ final class ConformanceTests: XCTestCase {
         throw XCTSkip("libonnx-testdata is not installed (make setup installs it)")
     }
 
-    /// Every test whose ops the importer supports is in the allowlist, so it cannot go stale.
+    /// Every test whose ops the importer supports is in the allowlist, so it cannot go stale:
+    /// a missing candidate (an op newly supported) fails with the line to add, its outcome
+    /// already run (`run`, or `skip` with the failure to explain); and each entry's ops column
+    /// is the ops its model really uses.
     func testAllowlistCoversEveryCandidate() throws {
         try ConformanceTests.requireTestData()
-        let listed = Set(try ConformanceTests.allowlist().map(\.test))
+        let entries = try ConformanceTests.allowlist()
+        let listed = Set(entries.map(\.test))
         let supported = Set(ONNXImporter.converters.keys)
         for suite in ["node", "pytorch-converted", "pytorch-operator", "simple"] {
-            for test in try FileManager.default.contentsOfDirectory(atPath: "\(ConformanceRunner.root)/\(suite)") {
-                guard let ops = try? ConformanceRunner.opTypes("\(suite)/\(test)"), ops.isSubset(of: supported) else { continue }
-                XCTAssert(listed.contains("\(suite)/\(test)"), "\(suite)/\(test) uses only supported ops but is not in conformance.txt")
+            for test in try FileManager.default.contentsOfDirectory(atPath: "\(ConformanceRunner.root)/\(suite)").sorted() {
+                let name = "\(suite)/\(test)"
+                guard !listed.contains(name), let ops = try? ConformanceRunner.opTypes(name), ops.isSubset(of: supported) else { continue }
+                let outcome = ConformanceRunner.run(name)
+                XCTFail("\(name) uses only supported ops but is not in conformance.txt; add:\n\(name)\t\(outcome.passed ? "run" : "skip")\t\(ops.sorted().joined(separator: ","))\t\(outcome.passed ? "" : "<why: \(outcome.detail)>")")
             }
+        }
+        for e in entries {
+            XCTAssertEqual(e.ops, try ConformanceRunner.opTypes(e.test).sorted(), "\(e.test): the ops column of conformance.txt")
         }
     }
 }

@@ -39,6 +39,7 @@ struct ModelTrain: ParsableCommand {
         options.cosine = !constantLR
         options.shuffleLabels = shuffleLabels
         var training = try ModelTraining(dataset: try Dataset(path: dataset), options: options)
+        try AtomicFile.createFolder(for: out)   // a bad --out fails now, not after the training
         if !json { print("epoch\tloss\ttrain_acc\ttest_acc\tseconds") }
         try training.run { e in
             if !json { print(String(format: "%d\t%.4f\t%.4f\t%.4f\t%.1f", e.epoch, e.loss, e.trainAccuracy, e.testAccuracy, e.seconds)) }
