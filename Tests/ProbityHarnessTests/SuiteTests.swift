@@ -95,16 +95,25 @@ final class SuiteTests: XCTestCase {
     }
 }
 
-/// The committed presets parse as they are (paths, names, options), and the gate policy too.
+/// The committed presets parse as they are (paths, names, options), and the gate policies too
+/// (files with top-level `rules:`).
 final class PresetTests: XCTestCase {
     func testEveryPresetParses() throws {
         let dir = SuiteTests.repository + "/metrics"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertTrue(files.contains("quickstart.yaml") && files.contains("faithfulness.yaml") && files.contains("release-gate.yaml"), "\(files)")
-        for f in files where f != "release-gate.yaml" {
+        var policies: [String] = []
+        for f in files {
+            let text = try String(contentsOfFile: dir + "/" + f, encoding: .utf8)
+            if text.split(separator: "\n").contains(where: { $0.hasPrefix("rules:") }) {
+                XCTAssertFalse(try GatePolicy(contentsOf: dir + "/" + f).rules.isEmpty, f)
+                policies.append(f)
+                continue
+            }
             let suite = try Suite(contentsOf: dir + "/" + f)
             XCTAssertFalse(suite.explainers.isEmpty, f)
             XCTAssertEqual(try suite.makeExplainers().count, suite.explainers.count, f)
+            XCTAssertEqual(try suite.makeMetrics().count, suite.metrics.count, f)
         }
         let quickstart = try Suite(contentsOf: dir + "/quickstart.yaml")
         XCTAssertGreaterThanOrEqual(quickstart.explainers.count, 8)
@@ -113,5 +122,6 @@ final class PresetTests: XCTestCase {
                                                               "model_randomization", "data_randomization", "sparseness"])
         XCTAssertEqual(quickstart.gate, dir + "/release-gate.yaml")
         XCTAssertEqual(try GatePolicy(contentsOf: dir + "/release-gate.yaml").rules.count, 5)
+        XCTAssertEqual(policies, ["release-gate.yaml", "release-regression.yaml"])
     }
 }
