@@ -11,8 +11,14 @@ public enum ModelLoading {
     public static func load(_ path: String, for dataset: Dataset, maxBatch: Int = 32) throws -> ONNXModel {
         let model = try ONNXModel(path: path, inputShape: [dataset.channels, dataset.height, dataset.width], maxBatch: maxBatch)
         guard [dataset.channels, dataset.height, dataset.width] == model.inputShape else {
-            if dataset.channels != model.inputShape[0] {
-                throw ProbityError.badFile(dataset.path, "images have \(dataset.channels) channel\(dataset.channels == 1 ? "" : "s"), the model \(path) takes \(model.inputShape[0]) (\(model.inputShape.map(String.init).joined(separator: "×"))); use a dataset of \(model.inputShape[0] == 1 ? "gray" : "RGB") images for it")
+            let shape = model.inputShape
+            // [H, W, C] with C = the images' channels: a TensorFlow/Keras-style channels-last export.
+            if shape.count == 3, shape[2] == dataset.channels, shape[0] > 4, shape[1] > 4 {
+                throw ProbityError.badFile(path, "takes \(shape.map(String.init).joined(separator: "×")) images, which looks channels-last (NHWC: height × width × channels); Probity feeds NCHW (channels × height × width, as PyTorch exports): export the model channels-first, or add a Transpose with perm 0,3,1,2 at its input")
+            }
+            if dataset.channels != shape[0] {
+                let fix = [1, 3].contains(shape[0]) ? "import the images again with `probity dataset import-images --channels \(shape[0])`" : "the model does not take gray or RGB images"
+                throw ProbityError.badFile(dataset.path, "images have \(dataset.channels) channel\(dataset.channels == 1 ? "" : "s"), the model \(path) takes \(shape[0]) (\(shape.map(String.init).joined(separator: "×"))); \(fix)")
             }
             throw ProbityError.badFile(dataset.path, "images are \(dataset.channels)×\(dataset.height)×\(dataset.width), the model \(path) takes \(model.inputShape.map(String.init).joined(separator: "×")); import the images again with `probity dataset import-images --size \(model.inputShape[2])`")
         }

@@ -65,7 +65,7 @@ final class BadInputTests: XCTestCase {
         try assertRefused(["model", "predict", f.model, "--dataset", f.small, "--out", out + ".h5"],
                           f.small + ": images are 3×32×32, the model \(f.model) takes 3×64×64", absent: [out + ".h5"])
         try assertRefused(["model", "predict", f.model, "--dataset", f.gray],
-                          f.gray + ": images have 1 channel, the model \(f.model) takes 3 (3×64×64); use a dataset of RGB images for it")
+                          f.gray + ": images have 1 channel, the model \(f.model) takes 3 (3×64×64); import the images again with `probity dataset import-images --channels 3`")
         try assertRefused(["model", "predict", f.model, "--dataset", f.fits, "--indices", "10..12", "--out", out + ".h5"],
                           "--indices 10..12: 10..12 is outside the dataset's 0..<12", absent: [out + ".h5"])
         try assertRefused(["model", "predict", f.model, "--dataset", f.fits, "--indices", "three"], "--indices three: cannot read `three`")

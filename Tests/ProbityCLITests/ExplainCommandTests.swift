@@ -27,6 +27,7 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertTrue(two.stdout.hasPrefix("rise@border=reflect,cells=7,masks=64,p=0.5,seed=2: 4 computed, 0 reused"), two.stdout + two.stderr)
         let again = try explain("1")
         XCTAssertTrue(again.stdout.hasPrefix("rise@border=reflect,cells=7,masks=64,p=0.5,seed=1: 0 computed, 4 reused"), again.stdout)
+        XCTAssertTrue(again.stdout.hasSuffix("→ \(out)\n"), "a fully reused run names its file: \(again.stdout)")    // was "(null)"
         // The maps themselves: seeds 1 and 2 differ; the reused seed-1 maps are the ones first written.
         let check = try CLI.python("""
         import h5py, sys, numpy as np

@@ -66,7 +66,8 @@ struct ExplainCommand: ParsableCommand {
         if !summary.nonFinite.isEmpty {
             FileHandle.standardError.write(Data("probity: \(summary.nonFinite.count) map\(summary.nonFinite.count == 1 ? "" : "s") hold NaN or Inf, e.g. sample\(summary.nonFinite.count == 1 ? "" : "s") \(summary.nonFinite.prefix(5).map(String.init).joined(separator: ", "))\n".utf8))
         }
-        print(String(format: "%@: %d computed, %d reused, %.2f s (%.3f s per sample) → %@", summary.id, summary.computed, summary.reused,
-                     summary.seconds, summary.computed > 0 ? summary.seconds / Double(summary.computed) : 0, out))
+        // Interpolation, not String(format: "%@"), which printed "(null)" for a fully reused run on Linux.
+        let perSample = summary.computed > 0 ? summary.seconds / Double(summary.computed) : 0
+        print("\(summary.id): \(summary.computed) computed, \(summary.reused) reused, \(String(format: "%.2f", summary.seconds)) s (\(String(format: "%.3f", perSample)) s per sample) → \(out)")
     }
 }

@@ -55,7 +55,7 @@ struct ModelTrain: ParsableCommand {
             try printJSON(training.epochs.map { ["epoch": $0.epoch, "loss": $0.loss, "train_accuracy": $0.trainAccuracy, "test_accuracy": $0.testAccuracy, "seconds": $0.seconds] as [String: Any] })
         } else {
             let total = training.epochs.reduce(0) { $0 + $1.seconds }
-            print(String(format: "wrote %@ (test accuracy %.4f, %.0f s)", out, training.epochs.last?.testAccuracy ?? .nan, total))
+            print("wrote \(out) (test accuracy \(String(format: "%.4f", training.epochs.last?.testAccuracy ?? .nan)), \(String(format: "%.0f", total)) s)")
         }
     }
 }
