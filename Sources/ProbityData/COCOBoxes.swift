@@ -13,6 +13,8 @@ public struct COCOBoxes: Sendable {
     public var annotations: [String: [Annotation]]
     /// Image sizes declared in the JSON, by file name.
     public var sizes: [String: (width: Int, height: Int)]
+    /// The images' file names in order of image id.
+    public var imageOrder: [String]
 
     private struct File: Decodable {
         struct Image: Decodable { var id: Int; var file_name: String; var width: Int?; var height: Int? }
@@ -45,6 +47,7 @@ public struct COCOBoxes: Sendable {
         categories = file.categories.sorted { $0.id < $1.id }.map { ($0.id, $0.name) }
         let known = Set(categories.map(\.id))
         let names = Dictionary(file.images.map { ($0.id, $0.file_name) }, uniquingKeysWith: { a, _ in a })
+        imageOrder = file.images.sorted { $0.id < $1.id }.map(\.file_name)
         sizes = [:]
         for image in file.images { if let w = image.width, let h = image.height { sizes[image.file_name] = (w, h) } }
         annotations = [:]

@@ -83,31 +83,13 @@ public struct VOCImporter {
             guard image.width == annotation.width && image.height == annotation.height else {
                 throw ProbityError.badFile(file, "is \(image.width)×\(image.height), its annotation says \(annotation.width)×\(annotation.height)")
             }
-            var planes = image.planes
-            var cropX = 0, cropY = 0, side = (w: image.width, h: image.height)
-            if crop == .center {
-                let s = Swift.min(image.width, image.height)
-                cropX = (image.width - s) / 2; cropY = (image.height - s) / 2
-                planes = image.centerSquare().planes
-                side = (s, s)
+            let objects = annotation.objects.map {
+                ClassPairImport.Object(label: $0.label, x0: $0.xmin - 1, y0: $0.ymin - 1, x1: $0.xmax, y1: $0.ymax, difficult: $0.difficult)
             }
-            if planes.shape[0] == 1 { planes = Tensor.concatenate(batch: [planes, planes, planes]) }
-            if planes.shape[1] != size || planes.shape[2] != size { planes = planes.resized(height: size, width: size, method: method) }
-            let pixels = PNGImage(planes: planes).pixels
-            let sx = Float(size) / Float(side.w), sy = Float(size) / Float(side.h)
-            let boxes: [Box] = annotation.objects.compactMap { o in
-                let x0 = Swift.max(0, (o.xmin - 1 - Float(cropX)) * sx), y0 = Swift.max(0, (o.ymin - 1 - Float(cropY)) * sy)
-                let x1 = Swift.min(Float(size), (o.xmax - Float(cropX)) * sx), y1 = Swift.min(Float(size), (o.ymax - Float(cropY)) * sy)
-                return x1 > x0 && y1 > y0 ? Box(sample: 0, label: o.label, x0: x0, y0: y0, x1: x1, y1: y1, difficult: o.difficult) : nil
-            }
-            // One sample per class with a box left after the crop.
-            for label in Set(boxes.map(\.label)).sorted() {
-                try writer.append(pixels: pixels, label: label, boxes: boxes, name: "JPEGImages/\(id).jpg")
-            }
+            try ClassPairImport.append(image, objects: objects, name: "JPEGImages/\(id).jpg", size: size, crop: crop, method: method, to: writer)
             progress?(i + 1, ids.count)
         }
-        let pre = preprocessing ?? .unit(channels: 3)
-        let channelsPre = pre.channels == 3 ? pre : Preprocessing(scale: .init(repeating: pre.scale[0], count: 3), offset: .init(repeating: pre.offset[0], count: 3))
+        let channelsPre = ClassPairImport.rgb(preprocessing)
         let samples = writer.count
         guard samples > 0 else { throw ProbityError.badFile(list, "no image of the set has an object left after the crop") }
         try writer.finish(classNames: VOCImporter.classes, preprocessing: channelsPre,

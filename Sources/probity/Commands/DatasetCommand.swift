@@ -7,7 +7,7 @@ struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Create, inspect and check dataset files (HDF5, schema v1).",
-        subcommands: [ImportImages.self, ImportVOC.self, Info.self, Validate.self, Synth.self]
+        subcommands: [ImportImages.self, ImportVOC.self, ImportCOCO.self, Info.self, Validate.self, Synth.self]
     )
 }
 
@@ -130,6 +130,36 @@ struct ImportVOC: ParsableCommand {
         importer.limit = limit
         let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
         if !quiet { print("wrote \(samples) samples (\(images) images × the classes each shows) to \(out)") }
+    }
+}
+
+struct ImportCOCO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-coco",
+        abstract: "Import a COCO detection split (images folder, instances JSON) for the pointing game: one sample per image and category.",
+        discussion: "Each annotated image becomes one sample per category it shows (label = the category's index among categories sorted by id; run suites with `target: label`), keeping every box, and its file name in /sample_names.")
+    @Argument(help: "The images folder, e.g. val2014.") var directory: String
+    @Option(help: "The instances JSON, e.g. annotations/instances_val2014.json.") var annotations: String
+    @Option(help: "Output dataset file.") var out: String
+    @Option(help: "Resize to SIZE × SIZE.") var size: Int = 224
+    @Option(help: "none: stretch the whole image to a square (boxes follow); center: crop the centered square first.") var crop: ImageFolderImporter.Crop = .none
+    @Option(help: "Resize method: \(ResizeMethod.allCases.map(\.rawValue).joined(separator: ", ")).") var resize: ResizeMethod = .antialiased
+    @Option(parsing: .unconditional, help: "Model input = pixel/255 × scale + offset: one value, or one per channel as `a,b,c`.") var scale: String = "1"
+    @Option(parsing: .unconditional, help: "See --scale.") var offset: String = "0"
+    @Option(help: "Import only the first N annotated images (by image id).") var limit: Int?
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        let scale = try floatList(self.scale, "--scale"), offset = try floatList(self.offset, "--offset")
+        guard scale.count == offset.count else { throw ValidationError("--scale and --offset need the same number of values") }
+        var importer = COCOImporter(images: directory, annotations: annotations)
+        importer.size = size
+        importer.crop = crop
+        importer.method = resize
+        importer.preprocessing = Preprocessing(scale: scale, offset: offset)
+        importer.limit = limit
+        let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
+        if !quiet { print("wrote \(samples) samples (\(images) images × the categories each shows) to \(out)") }
     }
 }
 
