@@ -143,6 +143,21 @@ public struct PNGImage: Sendable, Equatable {
         self.init(width: w, height: h, channels: c, pixels: px)
     }
 
+    /// The image enlarged by a whole factor, each pixel repeated `factor` × `factor` times
+    /// (nearest neighbour), for figures of small images.
+    public func enlarged(by factor: Int) -> PNGImage {
+        guard factor > 1 else { return self }
+        var out = [UInt8](repeating: 0, count: width * height * channels * factor * factor)
+        let wide = width * factor
+        for y in 0..<(height * factor) {
+            for x in 0..<wide {
+                let source = ((y / factor) * width + x / factor) * channels
+                for c in 0..<channels { out[(y * wide + x) * channels + c] = pixels[source + c] }
+            }
+        }
+        return PNGImage(width: wide, height: height * factor, channels: channels, pixels: out)
+    }
+
     /// The centered square (side = the shorter edge), as torchvision's `CenterCrop` at that size:
     /// offset ⌊(W − side)/2⌋ (torchvision rounds the offset, which differs by one for odd gaps;
     /// Probity takes the floor, as NumPy slicing `x[(W-s)//2:][:s]` does).

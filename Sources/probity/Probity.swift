@@ -11,7 +11,7 @@ struct Probity: ParsableCommand {
         commandName: "probity",
         abstract: "Score explanation methods for image models against each other.",
         version: ProbityVersion.string,
-        subcommands: [RunCommand.self, MergeCommand.self, ReportCommand.self, GateCommand.self, CompareCommand.self, DatasetCommand.self, ModelCommand.self, ExplainersCommand.self, ExplainCommand.self, MetricsCommand.self, EvaluateCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, MergeCommand.self, ReportCommand.self, GateCommand.self, CompareCommand.self, DatasetCommand.self, ModelCommand.self, ExplainersCommand.self, ExplainCommand.self, MetricsCommand.self, EvaluateCommand.self, FigureCommand.self, BenchCommand.self]
     )
 
     /// Bad input exits with status 2 and one line naming the file and the problem. That

@@ -46,6 +46,15 @@ public struct LIME: Explainer {
         return Attribution(maps: maps)
     }
 
+    /// The superpixels of sample `s` and the surrogate's weight of each for the sample's target
+    /// (lime's `segments` and `local_exp[label]`): what the lime_image pictures draw
+    /// (`LIMEFigure`). The same coalitions for every target of a sample, as lime fits one
+    /// regression per label on one set of perturbed images.
+    public func superpixelWeights(_ batch: ExplainBatch, sample s: Int, model: Model) throws -> (segments: Segments, weights: [Double]) {
+        let (sp, coefficients) = try fit(batch, sample: s, model: model)
+        return (sp.segments, coefficients)
+    }
+
     /// The surrogate's coefficient per superpixel for sample `s`.
     func fit(_ batch: ExplainBatch, sample s: Int, model: Model) throws -> (SuperpixelModel, [Double]) {
         var rng = batch.rng(s, id)
