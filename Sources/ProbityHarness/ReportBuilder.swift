@@ -71,7 +71,7 @@ public struct ReportBuilder {
                                                               signed: type?.signed ?? false, layer: layer))
             }
         }
-        guard input.summary.contains(where: { $0.metric == "model_randomization" }), let sample = samples.first else { return }
+        guard input.summary.contains(where: { $0.metric.prefix { $0 != "@" } == "model_randomization" }), let sample = samples.first else { return }
         guard FileManager.default.fileExists(atPath: modelPath) else { return }
         let model = try model()
         let layers = try model.layers

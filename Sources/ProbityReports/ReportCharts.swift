@@ -40,9 +40,10 @@ struct ReportCharts {
             let higher = input.summary.first { $0.metric == metric }?.higherIsBetter
             charts.append(Chart(kind: .curves(metric: metric), fileName: name("curves_" + metric), svg: CurveChart.svg(metric: metric, curves: curves, higherIsBetter: higher, style: style)))
         }
-        for metric in input.metrics where Verdict.sanityMetrics.contains(metric) {
+        for metric in input.metrics where Verdict.isSanity(metric) {
             let rows = input.summary.filter { $0.metric == metric }
-            let mode = input.run?.metrics.map(ExplainerName.init).first { $0.name == metric }?.options.first { $0.key == "mode" }?.value
+            let id = metric.contains("@") ? metric : input.run?.metrics.first { ExplainerName($0).name == metric }
+            let mode = id.map(ExplainerName.init)?.options.first { $0.key == "mode" }?.value
             for measure in SanityChart.measures(rows) {
                 charts.append(Chart(kind: .sanity(metric: metric, measure: measure), fileName: name("sanity_\(metric)_\(measure)"),
                                     svg: SanityChart.svg(metric: metric, measure: measure, rows: rows, style: style, mode: mode)))

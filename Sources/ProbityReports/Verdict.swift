@@ -46,6 +46,9 @@ public struct Verdict: Sendable {
     public static let flatCurve = 0.1
     /// Metrics that compare maps before and after destroying the model's knowledge.
     public static let sanityMetrics: Set<String> = ["model_randomization", "data_randomization", "random_logit"]
+    /// Whether a metric column is a sanity check: its name, or its id when a suite names the
+    /// metric twice (`model_randomization@layers=all,mode=independent`).
+    public static func isSanity(_ metric: String) -> Bool { sanityMetrics.contains(String(metric.prefix { $0 != "@" })) }
 
     /// The `mean_rank` rows, best (lowest) first.
     public let ranking: [SummaryRow]
@@ -101,7 +104,7 @@ public struct Verdict: Sendable {
                                  message: "\(metric): Krippendorff's α = \(Markup.number(alpha.value)) over \(alpha.n) samples (below \(Markup.number(Self.minimumAlpha)))."))
             }
             // Sanity checks.
-            if Self.sanityMetrics.contains(metric) {
+            if Self.isSanity(metric) {
                 for m in methods where m.mean > Self.maximumSimilarity {
                     w.append(Warning(kind: .sanityFailed, metric: metric, explainers: [m.explainer],
                                      message: "\(label(m.explainer)) on \(metric): similarity \(interval(m)) to its maps on the randomized model, above \(Markup.number(Self.maximumSimilarity))."))

@@ -60,6 +60,11 @@ final class VerdictTests: XCTestCase {
         XCTAssertTrue(missing[0].message.contains("1 failed, 1 nan"), missing[0].message)
         let sanity = v.warnings.filter { $0.kind == .sanityFailed }
         XCTAssertEqual(sanity.map(\.explainers), [["gradcam@layer=auto"]])
+        // A suite that names the check twice gets id columns; they are sanity checks all the same.
+        let id = "model_randomization@layers=all,mode=independent"
+        for i in input.summary.indices where input.summary[i].metric == "model_randomization" { input.summary[i].metric = id }
+        XCTAssertEqual(Verdict(input).warnings.filter { $0.kind == .sanityFailed }.map(\.metric), [id])
+        XCTAssertTrue(Verdict.isSanity(id) && !Verdict.isSanity("deletion@step=auto"))
     }
 
     /// The headline counts the paired tests between the best and the runner-up.
