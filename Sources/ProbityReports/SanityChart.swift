@@ -47,7 +47,9 @@ enum SanityChart {
         let y = ChartScale(covering: values.values.flatMap { $0.values.flatMap { [$0.mean, $0.low, $0.high] } }, include: [0, 1], tickCount: 5,
                            pixels: (plotBottom, top))
         var svg = SVG(width: width, height: height)
-        svg.text("\(metric): \(measure) similarity to the original maps", x: 12, y: 20, size: 15, weight: "bold", cls: "chart-title")
+        // A suite that names the check twice has id columns; the title names the check and its mode.
+        let shown = metric.contains("@") ? "\(metric.prefix { $0 != "@" })\(mode.map { " (\($0))" } ?? "")" : metric
+        svg.text("\(shown): \(measure) similarity to the original maps", x: 12, y: 20, size: 15, weight: "bold", cls: "chart-title")
         svg.text("layers randomized left to right; lower is better (maps should change); bars = 95 % CI", x: 12, y: 37, size: 11, fill: "#555")
         for (t, label) in zip(y.ticks, y.labels) {
             svg.line(x1: left, y1: y(t), x2: right, y2: y(t), stroke: t == 0 ? "#aaa" : "#e3e3e3", cls: "grid")
