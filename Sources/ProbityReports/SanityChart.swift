@@ -25,6 +25,24 @@ enum SanityChart {
     /// The chart for one `measure` of the summary `rows` of one sanity metric.
     /// `mode` is the metric's `mode` option from the run record (`cascading`, `independent`),
     /// nil when unknown; it only changes the axis title.
+    /// Layer names as the axis shows them: ONNX output names share long path parts
+    /// (`/m/_blocks.14/_expand_conv/Conv_output_0`); the parts every slash-separated name shares at
+    /// its start and at its end are dropped (`_blocks.14/_expand_conv`). Names without a slash
+    /// (`logits`) stay as they are.
+    static func shortNames(_ names: [String]) -> [String] {
+        let paths = names.filter { $0.contains("/") }.map { $0.split(separator: "/", omittingEmptySubsequences: false).map(String.init) }
+        guard paths.count >= 2 else { return names }
+        var head = 0, tail = 0
+        let shortest = paths.map(\.count).min()!
+        while head < shortest - 1 && Set(paths.map { $0[head] }).count == 1 { head += 1 }
+        while tail < shortest - 1 - head && Set(paths.map { $0[$0.count - 1 - tail] }).count == 1 { tail += 1 }
+        return names.map { name in
+            guard name.contains("/") else { return name }
+            let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            return parts[head..<(parts.count - tail)].joined(separator: "/")
+        }
+    }
+
     static func svg(metric: String, measure: String, rows: [SummaryRow], style: ChartStyle, mode: String? = nil) -> String {
         var layers: [String] = []
         var values: [String: [String: SummaryRow]] = [:]  // explainer → layer → row
@@ -34,7 +52,7 @@ enum SanityChart {
             values[r.explainer, default: [:]][layer] = r
         }
         let ids = style.explainers.filter { values[$0] != nil }
-        let categories = ["original"] + layers
+        let categories = ["original"] + SanityChart.shortNames(layers)
         let (left, top) = (62.0, 50.0)
         let labelDepth = min(110, (categories.map { SVG.textWidth($0, size: 11) }.max() ?? 30) * 0.72 + 20)
         let legendWidth = min(200, (ids.map { SVG.textWidth(style.look($0).label, size: 12) }.max() ?? 40) + 44)

@@ -109,4 +109,13 @@ final class ChartGeometryTests: XCTestCase {
         XCTAssertEqual(s.labels, s.ticks.map { String(format: "%.1f", $0) })
         XCTAssertEqual(s(s.low), 0); XCTAssertEqual(s(s.high), 100)
     }
+
+    /// Long ONNX layer names lose the path parts they all share, so the sanity chart's axis
+    /// labels fit; names without a slash stay.
+    func testSanityAxisNamesDropSharedPathParts() {
+        let names = ["logits", "/m/_blocks.14/_expand_conv/Conv_output_0", "/m/_blocks.9/_depthwise_conv/Conv_output_0", "/m/_conv_stem/Conv_output_0"]
+        XCTAssertEqual(SanityChart.shortNames(names), ["logits", "_blocks.14/_expand_conv", "_blocks.9/_depthwise_conv", "_conv_stem"])
+        XCTAssertEqual(SanityChart.shortNames(["logits", "block3.conv", "block2.conv"]), ["logits", "block3.conv", "block2.conv"])
+        XCTAssertEqual(SanityChart.shortNames(["a/x", "b/x"]), ["a", "b"])
+    }
 }
