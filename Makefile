@@ -12,7 +12,7 @@ SHAPES_ARGS  := --count 3000 --size 64 --seed 1 --test-fraction 0.2
 
 # Reproductions of published comparisons: `make rise-2018` runs metrics/rise-2018.yaml into
 # reports/rise-2018/ (its README.md compares with the paper).
-PRESETS      := rise-2018 sanity-2018 sanity-2018-shapes pointing-game spurious-cue readme-shapes readme-photos
+PRESETS      := rise-2018 sanity-2018 sanity-2018-shapes pointing-game spurious-cue article-comparison readme-shapes readme-photos
 
 .PHONY: setup build test demo bench clean shapes-models $(PRESETS) lime-tutorial
 
