@@ -129,7 +129,7 @@ struct ImportVOC: ParsableCommand {
         importer.preprocessing = Preprocessing(scale: scale, offset: offset)
         importer.limit = limit
         let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
-        if !quiet { print("wrote \(samples) samples (\(images) images × the classes each shows) to \(out)") }
+        if !quiet { print("wrote \(samples) sample\(samples == 1 ? "" : "s") (\(images) image\(images == 1 ? "" : "s") × the classes each shows) to \(out)") }
     }
 }
 
@@ -159,7 +159,7 @@ struct ImportCOCO: ParsableCommand {
         importer.preprocessing = Preprocessing(scale: scale, offset: offset)
         importer.limit = limit
         let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
-        if !quiet { print("wrote \(samples) samples (\(images) images × the categories each shows) to \(out)") }
+        if !quiet { print("wrote \(samples) sample\(samples == 1 ? "" : "s") (\(images) image\(images == 1 ? "" : "s") × the categories each shows) to \(out)") }
     }
 }
 
