@@ -63,3 +63,20 @@ public struct ExplainerName: Sendable, Hashable {
         return out
     }
 }
+
+extension ExplainerName {
+    /// Short labels for metric columns: a metric a suite names once is its name; one named twice
+    /// has its id as the column (`model_randomization@layers=all,mode=independent`), shown as the
+    /// name and only the options that tell the columns apart (`model_randomization (mode=independent)`).
+    public static func shortLabels(_ columns: [String]) -> [String: String] {
+        let parsed = columns.map(ExplainerName.init)
+        var out: [String: String] = [:]
+        for p in parsed {
+            guard !p.options.isEmpty else { out[p.id] = p.id; continue }
+            let siblings = parsed.filter { $0.name == p.name && $0.id != p.id }
+            let differing = p.options.filter { o in siblings.contains { s in s.options.first { $0.key == o.key }?.value != o.value } }
+            out[p.id] = differing.isEmpty ? p.id : "\(p.name) (\(differing.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))"
+        }
+        return out
+    }
+}

@@ -12,10 +12,12 @@ enum RankHeatmap {
         let columns = metrics + [ReportInput.meanRankMetric]
         let count = max(1, order.count)
         let labelWidth = min(220, (order.map { SVG.textWidth(style.look($0).label, size: 12) }.max() ?? 40) + 16)
-        let headDepth = min(150, (columns.map { SVG.textWidth($0, size: 12) }.max() ?? 40) * 0.72 + 24)
+        let shown = ExplainerName.shortLabels(metrics)
+        func label(_ m: String) -> String { m == ReportInput.meanRankMetric ? "mean rank" : shown[m] ?? m }
+        let headDepth = min(220, (columns.map { SVG.textWidth(label($0), size: 12) }.max() ?? 40) * 0.72 + 24)
         let (left, top) = (labelWidth + 8, 44 + headDepth)
         // Column labels lean right at 40°: leave room for the last one's horizontal extent.
-        let lastLabel = SVG.textWidth(columns.last == ReportInput.meanRankMetric ? "mean rank" : columns.last ?? "", size: 12) * 0.77
+        let lastLabel = SVG.textWidth(label(columns.last ?? ""), size: 12) * 0.77
         let width = max(420, left + (Double(columns.count) - 0.5) * cell + lastLabel + 24)
         let height = top + Double(order.count) * cell + 40
         var svg = SVG(width: width, height: height)
@@ -23,7 +25,7 @@ enum RankHeatmap {
         svg.text("each metric in its own direction; last column: mean rank", x: 12, y: 37, size: 11, fill: "#555")
         for (j, m) in columns.enumerated() {
             let cx = left + (Double(j) + 0.5) * cell
-            svg.text(m == ReportInput.meanRankMetric ? "mean rank" : m, x: cx + 4, y: top - 8, size: 12, anchor: "start",
+            svg.text(label(m), x: cx + 4, y: top - 8, size: 12, anchor: "start",
                      weight: m == ReportInput.meanRankMetric ? "bold" : nil, fill: "#222", rotate: -40, cls: "column-label")
         }
         for (i, id) in order.enumerated() {

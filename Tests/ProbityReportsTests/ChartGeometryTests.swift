@@ -118,4 +118,14 @@ final class ChartGeometryTests: XCTestCase {
         XCTAssertEqual(SanityChart.shortNames(["logits", "block3.conv", "block2.conv"]), ["logits", "block3.conv", "block2.conv"])
         XCTAssertEqual(SanityChart.shortNames(["a/x", "b/x"]), ["a", "b"])
     }
+
+    /// Metric columns named twice show the options that tell them apart; others stay as they are.
+    func testShortLabelsForMetricIdColumns() {
+        let a = "model_randomization@layers=all,mode=cascading", b = "model_randomization@layers=all,mode=independent"
+        let labels = ExplainerName.shortLabels([a, b, "deletion", "x@k=1"])
+        XCTAssertEqual(labels[a], "model_randomization (mode=cascading)")
+        XCTAssertEqual(labels[b], "model_randomization (mode=independent)")
+        XCTAssertEqual(labels["deletion"], "deletion")
+        XCTAssertEqual(labels["x@k=1"], "x@k=1")
+    }
 }
