@@ -38,10 +38,14 @@ struct SuperpixelModel {
         return out
     }
 
-    /// Values of the coalitions (rows of 0/1).
-    func values(_ coalitions: [[UInt8]]) throws -> [Double] {
+    /// Values of the coalitions (rows of 0/1) for the sample's target.
+    func values(_ coalitions: [[UInt8]]) throws -> [Double] { try values(coalitions, classes: [target])[0] }
+
+    /// Values of the coalitions for each of `classes` ([class][coalition]), from one forward
+    /// pass per 32 coalitions, as lime scores every label on the same perturbed images.
+    func values(_ coalitions: [[UInt8]], classes: [Int]) throws -> [[Double]] {
         let (c, plane) = (x.shape[1], x.shape[2] * x.shape[3])
-        var result: [Double] = []
+        var result = [[Double]](repeating: [], count: classes.count)
         var start = 0
         while start < coalitions.count {
             let part = coalitions[start..<min(coalitions.count, start + 32)]
@@ -53,8 +57,10 @@ struct SuperpixelModel {
                 } }
             }
             let logits = try model.logits(images)
-            for j in 0..<part.count {
-                result.append(probability ? Double(MapOps.probability(logits, row: j, class: target)) : Double(logits[j, target]))
+            for (n, cls) in classes.enumerated() {
+                for j in 0..<part.count {
+                    result[n].append(probability ? Double(MapOps.probability(logits, row: j, class: cls)) : Double(logits[j, cls]))
+                }
             }
             start += 32
         }

@@ -5,8 +5,8 @@ import ProbityExplainers
 import ProbityReports
 
 /// The lime_image tutorial as a job (`probity figure lime`): for each sample, LIME explains the
-/// top `labels` predicted classes from one set of perturbed images (as `explain_instance(...,
-/// top_labels=5)`), and each class gets the tutorial's two pictures — the top `features`
+/// top `labels` predicted classes from one set of perturbed images scored once (as
+/// `explain_instance(..., top_labels=5)`), and each class gets the tutorial's two pictures — the top `features`
 /// superpixels for the class with the rest hidden, and the top 2 × `features` for and against
 /// it — outlined as `mark_boundaries` draws them (`LIMEFigure`). Writes PNGs (enlarged by
 /// whole pixels to at least 224 px, so small images stay visible) and `index.html`, where the
@@ -43,9 +43,10 @@ public struct LIMEFigures {
             var pixels = try dataset.pixels(sample..<(sample + 1))
             if dataset.channels == 1 { pixels = pixels.flatMap { [$0, $0, $0] } }
             var panels: [LIMEFigurePage.Panel] = []
+            let batch = ExplainBatch(x: x, targets: [top.first!], samples: [sample], seed: seed, preprocessing: dataset.preprocessing)
+            let (segments, perClass) = try lime.superpixelWeights(batch, sample: 0, classes: Array(top), model: model)
             for (rank, label) in top.enumerated() {
-                let batch = ExplainBatch(x: x, targets: [label], samples: [sample], seed: seed, preprocessing: dataset.preprocessing)
-                let (segments, weights) = try lime.superpixelWeights(batch, sample: 0, model: model)
+                let weights = perClass[rank]
                 var files: [String] = []
                 for (kind, positive, count, hide) in [("positive", true, features, true), ("pros_cons", false, 2 * features, false)] {
                     let (picture, mask) = LIMEFigure.imageAndMask(image: pixels, width: w, height: h, segments: segments.labels, weights: weights,

@@ -46,44 +46,58 @@ public struct LIME: Explainer {
         return Attribution(maps: maps)
     }
 
-    /// The superpixels of sample `s` and the surrogate's weight of each for the sample's target
-    /// (lime's `segments` and `local_exp[label]`): what the lime_image pictures draw
-    /// (`LIMEFigure`). The same coalitions for every target of a sample, as lime fits one
-    /// regression per label on one set of perturbed images.
-    public func superpixelWeights(_ batch: ExplainBatch, sample s: Int, model: Model) throws -> (segments: Segments, weights: [Double]) {
-        let (sp, coefficients) = try fit(batch, sample: s, model: model)
-        return (sp.segments, coefficients)
+    /// The superpixels of sample `s` and the surrogate's weights of each for every class in
+    /// `classes` (lime's `segments` and `local_exp[label]`): what the lime_image pictures draw
+    /// (`LIMEFigure`). As lime, one set of perturbed images, scored once for all classes, and
+    /// one regression per class.
+    public func superpixelWeights(_ batch: ExplainBatch, sample s: Int, classes: [Int], model: Model) throws -> (segments: Segments, weights: [[Double]]) {
+        let setup = try perturb(batch, sample: s, model: model)
+        let ys = try setup.model.values(setup.coalitions, classes: classes)
+        return (setup.model.segments, ys.map { regress(setup, $0) })
     }
 
-    /// The surrogate's coefficient per superpixel for sample `s`.
+    /// The surrogate's coefficient per superpixel for sample `s` (its target).
     func fit(_ batch: ExplainBatch, sample s: Int, model: Model) throws -> (SuperpixelModel, [Double]) {
+        let setup = try perturb(batch, sample: s, model: model)
+        return (setup.model, regress(setup, try setup.model.values(setup.coalitions)))
+    }
+
+    /// The perturbed images of sample `s`: its superpixels, the random coalitions (the first
+    /// the whole image) and their kernel weights.
+    struct Perturbation { var model: SuperpixelModel; var coalitions: [[UInt8]]; var data: [[Double]]; var weights: [Double] }
+
+    func perturb(_ batch: ExplainBatch, sample s: Int, model: Model) throws -> Perturbation {
         var rng = batch.rng(s, id)
         let sp = try SuperpixelModel.make(batch, sample: s, model: model, options: options, fill: "hide", rng: &rng)
         let m = sp.segments.count, n = options.int("samples")
         var coalitions: [[UInt8]] = [[UInt8](repeating: 1, count: m)]
         for _ in 1..<n { coalitions.append((0..<m).map { _ in rng.uniform() < 0.5 ? 1 : 0 }) }
-        let y = try sp.values(coalitions)
         let width = options.double("kernel_width")
         let weights = coalitions.map { z -> Double in
             let ones = Double(z.reduce(0) { $0 + Int($1) })
             let cosine = ones == 0 ? 1 : 1 - ones / (ones.squareRoot() * Double(m).squareRoot())
             return exp(-(cosine * cosine) / (width * width)).squareRoot()
         }
-        let data = coalitions.map { $0.map(Double.init) }
+        return Perturbation(model: sp, coalitions: coalitions, data: coalitions.map { $0.map(Double.init) }, weights: weights)
+    }
+
+    /// The surrogate fitted to the perturbed images' scores `y`: coefficients per superpixel.
+    func regress(_ p: Perturbation, _ y: [Double]) -> [Double] {
+        let m = p.model.segments.count
         var features = Array(0..<m)
         let k = options.int("features")
         if k > 0 && k < m {
             if options.string("selection") == "lasso_path" {
-                features = LinearFit.lassoPath(data, y, weights: weights, k: k)
+                features = LinearFit.lassoPath(p.data, y, weights: p.weights, k: k)
             } else {
-                let (all, _) = LinearFit.ridge(data, y, weights: weights, alpha: 0.01, features: Array(0..<m))
+                let (all, _) = LinearFit.ridge(p.data, y, weights: p.weights, alpha: 0.01, features: Array(0..<m))
                 features = Array((0..<m).sorted { abs(all[$0]) > abs(all[$1]) }.prefix(k))
             }
         }
-        let (beta, _) = LinearFit.ridge(data, y, weights: weights, alpha: options.double("alpha"), features: features)
+        let (beta, _) = LinearFit.ridge(p.data, y, weights: p.weights, alpha: options.double("alpha"), features: features)
         var coefficients = [Double](repeating: 0, count: m)
         for (j, f) in features.enumerated() { coefficients[f] = beta[j] }
-        return (sp, coefficients)
+        return coefficients
     }
 
     /// Grid coefficients [rows, columns] upsampled bicubically to the image (nil when the grid
