@@ -35,7 +35,7 @@ public enum JPEGImage {
         }
         guard headerStatus == 0 else { throw ProbityError.badFile(path, "corrupt or truncated JPEG data (\(String(cString: message)))") }
         guard c != 4 else { throw ProbityError.badFile(path, "is a CMYK JPEG, which is not supported (convert it to RGB first)") }
-        guard w > 0, h > 0, Int(w) * Int(h) <= 1 << 28 else { throw ProbityError.badFile(path, "has an implausible size \(w)×\(h)") }
+        try PNGImage.checkSize(width: Int(w), height: Int(h), path: path)
         var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * Int(c))
         let capacity = pixels.count
         let status = data.withUnsafeBytes { raw in

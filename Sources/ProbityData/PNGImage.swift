@@ -22,6 +22,19 @@ public struct PNGImage: Sendable, Equatable {
     }
 
     /// Reads a PNG file as gray (when the file has no color) or RGB.
+    /// The most pixels an image file may declare (2²⁷, e.g. 16384 × 8192): a header that claims
+    /// more is refused before anything is allocated, so a hostile or damaged file cannot make
+    /// the process abort on a failed multi-gigabyte allocation.
+    public static let maxPixels = 1 << 27
+
+    /// Refuses declared sizes that are empty or larger than `maxPixels`, naming the file.
+    static func checkSize(width: Int, height: Int, path: String) throws {
+        guard width > 0, height > 0 else { throw ProbityError.badFile(path, "declares an empty image (\(width)×\(height))") }
+        guard width.multipliedReportingOverflow(by: height).partialValue <= maxPixels, width <= maxPixels, height <= maxPixels else {
+            throw ProbityError.badFile(path, "declares \(width)×\(height) pixels, more than the \(maxPixels) Probity reads (a damaged header, or an image to downscale first)")
+        }
+    }
+
     public init(contentsOf path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw ProbityError.badFile(path, "no such file") }
         var image = png_image()
@@ -30,6 +43,7 @@ public struct PNGImage: Sendable, Equatable {
             throw PNGImage.failure(path, &image, "not a readable PNG")
         }
         defer { png_image_free(&image) }
+        try PNGImage.checkSize(width: Int(image.width), height: Int(image.height), path: path)
         let sourceFormat = image.format
         let color = sourceFormat & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
         let alpha = sourceFormat & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
