@@ -99,10 +99,22 @@ public final class ONNXModel: Model, @unchecked Sendable {
         return p.profile ?? [:]
     }
 
+    /// The most elements one tensor of one sample may hold (2²⁸, 1 GiB of floats): a model whose
+    /// shapes declare more (a damaged or hostile file, or fixed 10⁶ × 10⁶ inputs) is refused
+    /// before any buffer is allocated.
+    public static let maxElementsPerSample = 1 << 28
+
     func plan(batch: Int) throws -> Plan {
         let shape = [batch] + inputShape
         if let p = plans[shape] { return p }
-        let graph = Planner.optimize(try importedGraph(batch: batch))
+        let imported = try importedGraph(batch: batch)
+        for value in imported.values {
+            let elements = value.shape.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).overflow ? Int.max : $0 * max($1, 0) }
+            if elements / max(batch, 1) > ONNXModel.maxElementsPerSample {
+                throw ProbityError.badFile(path, "tensor \(value.name) would hold \(value.shape.map(String.init).joined(separator: "×")) values, more than the \(ONNXModel.maxElementsPerSample) per sample Probity allocates (check the model's input size)")
+            }
+        }
+        let graph = Planner.optimize(imported)
         let p = Plan(graph, context: context)
         plans[shape] = p
         return p
