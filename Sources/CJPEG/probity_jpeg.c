@@ -34,8 +34,9 @@ static void copy_message(const char *message, char *error, size_t error_size) {
     error[error_size - 1] = 0;
 }
 
-int probity_jpeg_header(const unsigned char *data, size_t size, int *width, int *height, int *channels,
-                        char *error, size_t error_size) {
+// The one read path: header always; with `pixels`, the whole image.
+static int read_jpeg(const unsigned char *data, size_t size, int *width, int *height, int *channels,
+                     unsigned char *pixels, size_t capacity, char *error, size_t error_size) {
     struct jpeg_decompress_struct info;
     probity_error_mgr mgr;
     info.err = jpeg_std_error(&mgr.base);
@@ -50,34 +51,15 @@ int probity_jpeg_header(const unsigned char *data, size_t size, int *width, int 
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, data, (unsigned long)size);
     jpeg_read_header(&info, TRUE);
-    *width = (int)info.image_width;
-    *height = (int)info.image_height;
-    switch (info.jpeg_color_space) {
-    case JCS_GRAYSCALE: *channels = 1; break;
-    case JCS_CMYK: case JCS_YCCK: *channels = 4; break;
-    default: *channels = 3; break;
-    }
-    jpeg_destroy_decompress(&info);
-    return 0;
-}
-
-int probity_jpeg_decode(const unsigned char *data, size_t size, unsigned char *pixels, size_t capacity,
-                        char *error, size_t error_size) {
-    struct jpeg_decompress_struct info;
-    probity_error_mgr mgr;
-    info.err = jpeg_std_error(&mgr.base);
-    mgr.base.error_exit = probity_error_exit;
-    mgr.base.emit_message = probity_emit_message;
-    mgr.message[0] = 0;
-    if (setjmp(mgr.jump)) {
-        copy_message(mgr.message, error, error_size);
+    int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+    if (width) *width = (int)info.image_width;
+    if (height) *height = (int)info.image_height;
+    if (channels) *channels = info.jpeg_color_space == JCS_GRAYSCALE ? 1 : (cmyk ? 4 : 3);
+    if (pixels == NULL) {
         jpeg_destroy_decompress(&info);
-        return -1;
+        return 0;
     }
-    jpeg_create_decompress(&info);
-    jpeg_mem_src(&info, data, (unsigned long)size);
-    jpeg_read_header(&info, TRUE);
-    if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
+    if (cmyk) {
         copy_message("CMYK JPEG images are not supported (convert to RGB first)", error, error_size);
         jpeg_destroy_decompress(&info);
         return -1;
@@ -99,4 +81,14 @@ int probity_jpeg_decode(const unsigned char *data, size_t size, unsigned char *p
     jpeg_finish_decompress(&info);
     jpeg_destroy_decompress(&info);
     return 0;
+}
+
+int probity_jpeg_header(const unsigned char *data, size_t size, int *width, int *height, int *channels,
+                        char *error, size_t error_size) {
+    return read_jpeg(data, size, width, height, channels, NULL, 0, error, error_size);
+}
+
+int probity_jpeg_decode(const unsigned char *data, size_t size, unsigned char *pixels, size_t capacity,
+                        char *error, size_t error_size) {
+    return read_jpeg(data, size, NULL, NULL, NULL, pixels, capacity, error, error_size);
 }

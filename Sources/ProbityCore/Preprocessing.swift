@@ -19,6 +19,12 @@ public struct Preprocessing: Sendable, Equatable, Codable {
 
     public var channels: Int { scale.count }
 
+    /// The same preprocessing for `n` channels: a one-value preprocessing (`--scale 2 --offset -1`)
+    /// repeated per channel; one that already has `n` channels unchanged.
+    public func forChannels(_ n: Int) -> Preprocessing {
+        channels == n ? self : Preprocessing(scale: .init(repeating: scale[0], count: n), offset: .init(repeating: offset[0], count: n))
+    }
+
     /// uint8 pixels [N, H, W, C] (interleaved, as stored in datasets) → model input [N, C, H, W].
     public func modelInput(pixels: [UInt8], count n: Int, height h: Int, width w: Int) -> Tensor {
         let c = channels

@@ -7,6 +7,13 @@ import ProbityCore
 public struct COCOBoxes: Sendable {
     public struct Annotation: Sendable {
         public var category: Int; public var x: Float, y: Float, w: Float, h: Float; public var difficult: Bool = false
+
+        /// Refuses a box that is empty or outside `image` (half a pixel of slack for rounding).
+        func check(inside image: PNGImage, file: String, location: String) throws {
+            guard w > 0, h > 0, x >= 0, y >= 0, x + w <= Float(image.width) + 0.5, y + h <= Float(image.height) + 0.5 else {
+                throw ProbityError.badInput(file: file, location: location, problem: "box [\(x), \(y), \(w), \(h)] is outside the \(image.width)×\(image.height) image")
+            }
+        }
     }
     public var categories: [(id: Int, name: String)]
     /// Annotations by image file name.

@@ -36,16 +36,14 @@ public struct COCOImporter {
             let image = try ImageFile.read(file)
             var objects: [ClassPairImport.Object] = []
             for a in coco.annotations[name] ?? [] {
-                guard a.w > 0, a.h > 0, a.x >= 0, a.y >= 0, a.x + a.w <= Float(image.width) + 0.5, a.y + a.h <= Float(image.height) + 0.5 else {
-                    throw ProbityError.badInput(file: annotations, location: name, problem: "box [\(a.x), \(a.y), \(a.w), \(a.h)] is outside the \(image.width)×\(image.height) image")
-                }
+                try a.check(inside: image, file: annotations, location: name)
                 objects.append(ClassPairImport.Object(label: coco.labelIndex(category: a.category), x0: a.x, y0: a.y, x1: a.x + a.w, y1: a.y + a.h, difficult: a.difficult))
             }
             try ClassPairImport.append(image, objects: objects, name: name, size: size, crop: crop, method: method, to: writer)
             progress?(i + 1, names.count)
         }
         guard writer.count > 0 else { throw ProbityError.badFile(annotations, "no image has a box left after the crop") }
-        try writer.finish(classNames: coco.categories.map(\.name), preprocessing: ClassPairImport.rgb(preprocessing),
+        try writer.finish(classNames: coco.categories.map(\.name), preprocessing: (preprocessing ?? .unit(channels: 3)).forChannels(3),
                           description: "COCO \((annotations as NSString).lastPathComponent): one sample per image and category, \(size)×\(size)",
                           source: "probity dataset import-coco \(images) --annotations \(annotations) --size \(size) --crop \(crop.rawValue)" + (limit.map { " --limit \($0)" } ?? ""))
         return (names.count, writer.count)

@@ -38,6 +38,8 @@ public final class Dataset: @unchecked Sendable {
     public let labels: [Int]
     public let classNames: [String]?
     public let boxes: [Box]
+    /// `boxes` grouped by sample, in file order (per-sample lookups without scanning every box).
+    private let boxesBySample: [Int: [Box]]
     public let split: [UInt8]?
     /// Each sample's name (`/sample_names`: the file it was imported from), when recorded.
     public let sampleNames: [String]?
@@ -65,6 +67,7 @@ public final class Dataset: @unchecked Sendable {
             let d = file.exists("/box_difficult") ? try file.read("/box_difficult", as: UInt8.self) : [UInt8](repeating: 0, count: s.count)
             boxes = (0..<s.count).map { Box(sample: Int(s[$0]), label: Int(l[$0]), x0: b[4 * $0], y0: b[4 * $0 + 1], x1: b[4 * $0 + 2], y1: b[4 * $0 + 3], difficult: d[$0] != 0) }
         } else { boxes = [] }
+        boxesBySample = Dictionary(grouping: boxes, by: \.sample)
         split = file.exists("/split") ? try file.read("/split", as: UInt8.self) : nil
         sampleNames = file.exists("/sample_names") ? try file.readStrings("/sample_names") : nil
         hasMasks = file.exists("/masks")
@@ -114,7 +117,7 @@ public final class Dataset: @unchecked Sendable {
     }
 
     /// The boxes of one sample.
-    public func boxes(ofSample sample: Int) -> [Box] { boxes.filter { $0.sample == sample } }
+    public func boxes(ofSample sample: Int) -> [Box] { boxesBySample[sample] ?? [] }
 
     /// Indices of the samples in a split (0 = train, 1 = test); all samples when there is no split.
     public func indices(split wanted: UInt8) -> [Int] {

@@ -192,18 +192,8 @@ public struct ImageFolderImporter {
         for (i, entry) in entries.enumerated() {
             let file = directory + "/" + entry.relative
             let image = try ImageFile.read(file).converted(channels: outChannels)
-            var planes = image.planes
-            var cropX = 0, cropY = 0, side = (w: image.width, h: image.height)
-            if crop == .center {
-                let s = Swift.min(image.width, image.height)
-                cropX = (image.width - s) / 2; cropY = (image.height - s) / 2
-                planes = image.centerSquare().planes
-                side = (s, s)
-            }
-            let outH = size ?? side.h, outW = size ?? side.w
-            if planes.shape[1] != outH || planes.shape[2] != outW {
-                planes = planes.resized(height: outH, width: outW, method: method)
-            }
+            let frame = ImportFrame(image, crop: crop, size: size, method: method)
+            let (outH, outW) = (frame.height, frame.width)
             if writer == nil {
                 writer = try DatasetWriter(path: output, height: outH, width: outW, channels: outChannels)
             }
@@ -216,27 +206,18 @@ public struct ImageFolderImporter {
             if let coco {
                 let name = (entry.relative as NSString).lastPathComponent
                 for a in coco.annotations[entry.relative] ?? coco.annotations[name] ?? [] {
-                    guard a.w > 0, a.h > 0, a.x >= 0, a.y >= 0, a.x + a.w <= Float(image.width) + 0.5, a.y + a.h <= Float(image.height) + 0.5 else {
-                        throw ProbityError.badInput(file: cocoJSON!, location: entry.relative,
-                                                    problem: "box [\(a.x), \(a.y), \(a.w), \(a.h)] is outside the \(image.width)×\(image.height) image")
-                    }
-                    let sx = Float(outW) / Float(side.w), sy = Float(outH) / Float(side.h)
-                    let x0 = Swift.max(0, (a.x - Float(cropX)) * sx), y0 = Swift.max(0, (a.y - Float(cropY)) * sy)
-                    let x1 = Swift.min(Float(outW), (a.x + a.w - Float(cropX)) * sx), y1 = Swift.min(Float(outH), (a.y + a.h - Float(cropY)) * sy)
-                    if x1 > x0 && y1 > y0 {
-                        boxes.append(Box(sample: 0, label: coco.labelIndex(category: a.category), x0: x0, y0: y0, x1: x1, y1: y1, difficult: a.difficult))
+                    try a.check(inside: image, file: cocoJSON!, location: entry.relative)
+                    if let b = frame.box(label: coco.labelIndex(category: a.category), x0: a.x, y0: a.y, x1: a.x + a.w, y1: a.y + a.h, difficult: a.difficult) {
+                        boxes.append(b)
                     }
                 }
             }
             let label = try labelOf(entry)
-            try writer.append(pixels: PNGImage(planes: planes).pixels, label: label, boxes: boxes, name: entry.relative)
+            try writer.append(pixels: PNGImage(planes: frame.planes).pixels, label: label, boxes: boxes, name: entry.relative)
             progress?(i + 1, entries.count)
         }
         guard let writer else { return ImportSummary(count: 0, height: 0, width: 0, channels: outChannels, notes: notes) }
-        let pre = preprocessing ?? .unit(channels: writer.channels)
-        let channelsPre = pre.channels == writer.channels ? pre
-            : Preprocessing(scale: .init(repeating: pre.scale[0], count: writer.channels), offset: .init(repeating: pre.offset[0], count: writer.channels))
-        try writer.finish(classNames: classNames, preprocessing: channelsPre,
+        try writer.finish(classNames: classNames, preprocessing: (preprocessing ?? .unit(channels: writer.channels)).forChannels(writer.channels),
                           description: description.isEmpty ? "imported from \((directory as NSString).lastPathComponent)" : description,
                           source: "probity dataset import-images \(directory)")
         return ImportSummary(count: writer.count, height: writer.height, width: writer.width, channels: writer.channels, notes: notes)

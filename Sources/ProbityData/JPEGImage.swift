@@ -15,28 +15,28 @@ public enum JPEGImage {
 
     /// Width, height and stored channels (1 gray, 3 color, 4 CMYK) from the header alone.
     public static func header(of path: String) throws -> (width: Int, height: Int, channels: Int) {
-        let data = try read(path)
+        try header(read(path), path: path, failure: "not a readable JPEG")
+    }
+
+    /// The header of JPEG bytes; a failure is reported as `failure (libjpeg's message)`.
+    static func header(_ data: Data, path: String, failure: String) throws -> (width: Int, height: Int, channels: Int) {
         var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { raw in
             probity_jpeg_header(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &w, &h, &c, &message, message.count)
         }
-        guard status == 0 else { throw ProbityError.badFile(path, "not a readable JPEG (\(String(cString: message)))") }
+        guard status == 0 else { throw ProbityError.badFile(path, "\(failure) (\(String(cString: message)))") }
         return (Int(w), Int(h), Int(c))
     }
 
     /// Decodes the JPEG file at `path`.
     public static func decode(contentsOf path: String) throws -> PNGImage {
         let data = try read(path)
-        var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
-        var message = [CChar](repeating: 0, count: 256)
-        let headerStatus = data.withUnsafeBytes { raw in
-            probity_jpeg_header(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &w, &h, &c, &message, message.count)
-        }
-        guard headerStatus == 0 else { throw ProbityError.badFile(path, "corrupt or truncated JPEG data (\(String(cString: message)))") }
+        let (w, h, c) = try header(data, path: path, failure: "corrupt or truncated JPEG data")
         guard c != 4 else { throw ProbityError.badFile(path, "is a CMYK JPEG, which is not supported (convert it to RGB first)") }
-        try PNGImage.checkSize(width: Int(w), height: Int(h), path: path)
-        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * Int(c))
+        try PNGImage.checkSize(width: w, height: h, path: path)
+        var pixels = [UInt8](repeating: 0, count: w * h * c)
+        var message = [CChar](repeating: 0, count: 256)
         let capacity = pixels.count
         let status = data.withUnsafeBytes { raw in
             pixels.withUnsafeMutableBufferPointer { out in
@@ -44,7 +44,7 @@ public enum JPEGImage {
             }
         }
         guard status == 0 else { throw ProbityError.badFile(path, "corrupt or truncated JPEG data (\(String(cString: message)))") }
-        return PNGImage(width: Int(w), height: Int(h), channels: Int(c), pixels: pixels)
+        return PNGImage(width: w, height: h, channels: c, pixels: pixels)
     }
 
     static func read(_ path: String) throws -> Data {

@@ -89,7 +89,7 @@ public struct VOCImporter {
             try ClassPairImport.append(image, objects: objects, name: "JPEGImages/\(id).jpg", size: size, crop: crop, method: method, to: writer)
             progress?(i + 1, ids.count)
         }
-        let channelsPre = ClassPairImport.rgb(preprocessing)
+        let channelsPre = (preprocessing ?? .unit(channels: 3)).forChannels(3)
         let samples = writer.count
         guard samples > 0 else { throw ProbityError.badFile(list, "no image of the set has an object left after the crop") }
         try writer.finish(classNames: VOCImporter.classes, preprocessing: channelsPre,

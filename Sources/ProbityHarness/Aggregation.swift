@@ -68,7 +68,7 @@ public struct Aggregation {
                     var keyRows: [ScoreRow] = []
                     for (x, e) in zip(explainers, entries) {
                         guard let e, let k = e.variants.firstIndex(of: variant) else { continue }
-                        for s in samples where s < e.done.count && e.done[s] && e.status(s, k) != "skipped" {
+                        for s in samples where e.hasRow(s, k) {
                             keyRows.append(ScoreRow(explainer: x, metric: metric.name, variant: variant, sample: s, label: labels[s], value: e.value(s, k), status: e.status(s, k)))
                         }
                     }
@@ -116,7 +116,7 @@ public struct Aggregation {
                     guard let e = try store.entry(metric: metric.key, explainer: x) else { continue }
                     var text = ""
                     for (k, variant) in e.variants.enumerated() {
-                        for s in samples where s < e.done.count && e.done[s] && e.status(s, k) != "skipped" {
+                        for s in samples where e.hasRow(s, k) {
                             text += CSV.line([x, metric.name, variant, String(s), String(labels[s]), CSV.number(Double(e.value(s, k))), e.status(s, k)]) + "\n"
                             count += 1
                         }

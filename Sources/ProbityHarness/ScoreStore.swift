@@ -39,6 +39,9 @@ public final class ScoreStore {
 
         public func value(_ sample: Int, _ variant: Int) -> Float { values[sample * variants.count + variant] }
         public func status(_ sample: Int, _ variant: Int) -> String { ScoreStore.statuses[Int(status[sample * variants.count + variant])] }
+        /// Whether sample `sample` has a row under `variant`: scored, and not `skipped` (outside
+        /// the variant's subset).
+        public func hasRow(_ sample: Int, _ variant: Int) -> Bool { sample < done.count && done[sample] && status(sample, variant) != "skipped" }
         public func curve(_ sample: Int) -> ArraySlice<Float>? { curves.map { $0[(sample * curveLength)..<((sample + 1) * curveLength)] } }
     }
 

@@ -27,15 +27,12 @@ struct ImportImages: ParsableCommand {
     @Option(help: "CSV of `file,label` rows.") var labels: String?
     @Option(help: "COCO-format JSON with boxes.") var boxes: String?
     @Option(help: "Text file of class names, one per line (line k names label k); with class folders, the model's class order (default: sorted folder names).") var classNames: String?
-    @Option(parsing: .unconditional, help: "Model input = pixel/255 × scale + offset: one value, or one per channel as `a,b,c`.") var scale: String = "1"
-    @Option(parsing: .unconditional, help: "See --scale (e.g. -1, or -0.485,-0.456,-0.406 with matching scales).") var offset: String = "0"
+    @OptionGroup var input: PreprocessingOptions
     @Option(help: "Description stored in the file.") var description: String = ""
     @Option(help: "Channels of the dataset: 3 (gray images replicated) or 1 (RGB to luma, as Pillow's convert(\"L\")). Default: 3 if any image has color, else 1.") var channels: Int?
     @Flag(help: "No progress output (notes on what the import changed are still printed).") var quiet = false
 
     func run() throws {
-        let scale = try floatList(self.scale, "--scale"), offset = try floatList(self.offset, "--offset")
-        guard scale.count == offset.count else { throw ValidationError("--scale and --offset need the same number of values") }
         var importer = ImageFolderImporter(directory: directory)
         importer.size = size
         importer.crop = crop
@@ -43,7 +40,7 @@ struct ImportImages: ParsableCommand {
         importer.labelsCSV = labels
         importer.cocoJSON = boxes
         importer.classNamesFile = classNames
-        importer.preprocessing = Preprocessing(scale: scale, offset: offset)
+        importer.preprocessing = try input.preprocessing()
         importer.description = description
         importer.channels = channels
         let summary = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
@@ -110,26 +107,19 @@ struct ImportVOC: ParsableCommand {
     @Argument(help: "The VOC folder, e.g. VOCdevkit/VOC2007.") var directory: String
     @Option(help: "Output dataset file.") var out: String
     @Option(help: "Image set: test, val, train, trainval.") var set: String = "test"
-    @Option(help: "Resize to SIZE × SIZE.") var size: Int = 224
-    @Option(help: "none: stretch the whole image to a square (boxes follow); center: crop the centered square first.") var crop: ImageFolderImporter.Crop = .none
-    @Option(help: "Resize method: \(ResizeMethod.allCases.map(\.rawValue).joined(separator: ", ")).") var resize: ResizeMethod = .antialiased
-    @Option(parsing: .unconditional, help: "Model input = pixel/255 × scale + offset: one value, or one per channel as `a,b,c`.") var scale: String = "1"
-    @Option(parsing: .unconditional, help: "See --scale.") var offset: String = "0"
-    @Option(help: "Import only the first N images of the set.") var limit: Int?
-    @Flag(help: "No progress output.") var quiet = false
+    @OptionGroup var frame: DetectionImportOptions
+    @OptionGroup var input: PreprocessingOptions
 
     func run() throws {
-        let scale = try floatList(self.scale, "--scale"), offset = try floatList(self.offset, "--offset")
-        guard scale.count == offset.count else { throw ValidationError("--scale and --offset need the same number of values") }
         var importer = VOCImporter(root: directory)
         importer.set = set
-        importer.size = size
-        importer.crop = crop
-        importer.method = resize
-        importer.preprocessing = Preprocessing(scale: scale, offset: offset)
-        importer.limit = limit
-        let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
-        if !quiet { print("wrote \(samples) sample\(samples == 1 ? "" : "s") (\(images) image\(images == 1 ? "" : "s") × the classes each shows) to \(out)") }
+        importer.size = frame.size
+        importer.crop = frame.crop
+        importer.method = frame.resize
+        importer.preprocessing = try input.preprocessing()
+        importer.limit = frame.limit
+        let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: frame.quiet).counter("import"))
+        if !frame.quiet { print("wrote \(samples) sample\(samples == 1 ? "" : "s") (\(images) image\(images == 1 ? "" : "s") × the classes each shows) to \(out)") }
     }
 }
 
@@ -141,26 +131,40 @@ struct ImportCOCO: ParsableCommand {
     @Argument(help: "The images folder, e.g. val2014.") var directory: String
     @Option(help: "The instances JSON, e.g. annotations/instances_val2014.json.") var annotations: String
     @Option(help: "Output dataset file.") var out: String
+    @OptionGroup var frame: DetectionImportOptions
+    @OptionGroup var input: PreprocessingOptions
+
+    func run() throws {
+        var importer = COCOImporter(images: directory, annotations: annotations)
+        importer.size = frame.size
+        importer.crop = frame.crop
+        importer.method = frame.resize
+        importer.preprocessing = try input.preprocessing()
+        importer.limit = frame.limit
+        let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: frame.quiet).counter("import"))
+        if !frame.quiet { print("wrote \(samples) sample\(samples == 1 ? "" : "s") (\(images) image\(images == 1 ? "" : "s") × the categories each shows) to \(out)") }
+    }
+}
+
+/// `--scale` and `--offset`: how the imported pixels become model input.
+struct PreprocessingOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Model input = pixel/255 × scale + offset: one value, or one per channel as `a,b,c`.") var scale: String = "1"
+    @Option(parsing: .unconditional, help: "See --scale (e.g. -1, or -0.485,-0.456,-0.406 with matching scales).") var offset: String = "0"
+
+    func preprocessing() throws -> Preprocessing {
+        let scale = try floatList(self.scale, "--scale"), offset = try floatList(self.offset, "--offset")
+        guard scale.count == offset.count else { throw ValidationError("--scale and --offset need the same number of values") }
+        return Preprocessing(scale: scale, offset: offset)
+    }
+}
+
+/// The size, crop, resize and limit of the detection importers (VOC, COCO).
+struct DetectionImportOptions: ParsableArguments {
     @Option(help: "Resize to SIZE × SIZE.") var size: Int = 224
     @Option(help: "none: stretch the whole image to a square (boxes follow); center: crop the centered square first.") var crop: ImageFolderImporter.Crop = .none
     @Option(help: "Resize method: \(ResizeMethod.allCases.map(\.rawValue).joined(separator: ", ")).") var resize: ResizeMethod = .antialiased
-    @Option(parsing: .unconditional, help: "Model input = pixel/255 × scale + offset: one value, or one per channel as `a,b,c`.") var scale: String = "1"
-    @Option(parsing: .unconditional, help: "See --scale.") var offset: String = "0"
-    @Option(help: "Import only the first N annotated images (by image id).") var limit: Int?
+    @Option(help: "Import only the first N images (VOC: in the set's list; COCO: annotated images by id).") var limit: Int?
     @Flag(help: "No progress output.") var quiet = false
-
-    func run() throws {
-        let scale = try floatList(self.scale, "--scale"), offset = try floatList(self.offset, "--offset")
-        guard scale.count == offset.count else { throw ValidationError("--scale and --offset need the same number of values") }
-        var importer = COCOImporter(images: directory, annotations: annotations)
-        importer.size = size
-        importer.crop = crop
-        importer.method = resize
-        importer.preprocessing = Preprocessing(scale: scale, offset: offset)
-        importer.limit = limit
-        let (images, samples) = try importer.run(output: out, progress: ProgressView(quiet: quiet).counter("import"))
-        if !quiet { print("wrote \(samples) sample\(samples == 1 ? "" : "s") (\(images) image\(images == 1 ? "" : "s") × the categories each shows) to \(out)") }
-    }
 }
 
 struct Synth: ParsableCommand {
