@@ -27,14 +27,14 @@ public enum LIMEFigurePage {
         func e(_ s: String) -> String { Markup.escape(s) }
         func cls(_ label: Int, _ name: String?) -> String { name.map { "\(e($0)) (\(label))" } ?? "class \(label)" }
         var h = """
-        <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>LIME explanations</title>
+        <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>LIME explanations</title>
         <style>
-        body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;margin:24px 32px;max-width:1400px}
+        body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;margin:24px clamp(12px,4vw,32px);max-width:1400px}
         h1{font-size:22px;margin:0 0 4px} p.note{color:#555;max-width:900px}
         .row{margin:22px 0;border-top:1px solid #ddd;padding-top:12px} .row h2{font-size:15px;margin:0 0 8px}
         .panels{display:flex;flex-wrap:wrap;gap:28px} .panel{display:flex;flex-direction:column}
-        .panel h3{font-size:14px;margin:0 0 6px;font-weight:600} .pair{display:flex;gap:8px}
-        figure{margin:0} figcaption{font-size:12px;color:#555;margin-top:3px} img{image-rendering:pixelated;width:224px;height:auto;border:1px solid #ccc}
+        .panel h3{font-size:14px;margin:0 0 6px;font-weight:600} .pair{display:flex;flex-wrap:wrap;gap:8px}
+        figure{margin:0} figcaption{font-size:12px;color:#555;margin-top:3px} img{image-rendering:pixelated;width:224px;max-width:100%;height:auto;border:1px solid #ccc}
         code{font-size:12px;word-break:break-all}
         </style></head><body>
         <h1>LIME explanations</h1>
