@@ -14,7 +14,7 @@ SHAPES_ARGS  := --count 3000 --size 64 --seed 1 --test-fraction 0.2
 # reports/rise-2018/ (its README.md compares with the paper).
 PRESETS      := rise-2018 sanity-2018 sanity-2018-shapes pointing-game spurious-cue article-comparison readme-shapes readme-photos
 
-.PHONY: setup build test demo bench clean shapes-models $(PRESETS) lime-tutorial
+.PHONY: setup build test demo bench clean shapes-models $(PRESETS) lime-tutorial imagelime
 
 # apt-installs only what is missing; works as root with no prompt (sudo otherwise).
 setup:
@@ -56,6 +56,10 @@ $(PRESETS): build datasets/shapes.h5 datasets/shapes_spurious.h5
 # The lime_image tutorial's pictures for the top-2 classes of the 8 photos (reports/lime-tutorial/index.html).
 lime-tutorial: build
 	$(PROBITY) figure lime --model models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --indices all --labels 2 --out reports/lime-tutorial
+
+# MATLAB's imageLIME workflow for the top-2 classes of 4 photos, beside occlusion and Grad-CAM (reports/imagelime/index.html).
+imagelime: build
+	$(PROBITY) figure imagelime --model models/efficientnet_lite0.onnx --dataset datasets/photos.h5 --indices 0..3 --classes 2 --out reports/imagelime
 
 # Retrains the committed models (about 1.5, 4 and 1.5 minutes on 2 cores); see models/README.md.
 shapes-models: datasets/shapes.h5 datasets/shapes_spurious.h5

@@ -6,7 +6,8 @@ import ProbityData
 /// `minimumSize` pixels on its long side, with a colour bar of the same colormap at the right.
 /// The value range of the bar (`low`…`high`) and the colormap's name go with it, for the
 /// caption or the file name: `viridis` for magnitudes, `blue-white-red` (diverging, 0 = white)
-/// for signed maps. The bar's end values and the colormap's name are also drawn into the
+/// for signed maps, or `jet` when asked for (`jet: true`: MATLAB's picture, `Heatmap.jetOverlay`,
+/// the bar spanning the map's minimum to maximum). The bar's end values and the colormap's name are also drawn into the
 /// image (`BitmapFont`), so the PNG explains itself when used alone.
 public struct HeatmapFigure: Sendable {
     public let image: PNGImage
@@ -37,12 +38,13 @@ public struct HeatmapFigure: Sendable {
     /// The figure of `map` (h × w) over `pixels` (h × w × c uint8), or of the map alone when
     /// `pixels` is nil. `annotated` false leaves out the bar's values and the colormap's name,
     /// for small multiples (the sanity-check rows) whose caption names the colormap once.
-    public init(map: [Float], pixels: [UInt8]?, height h: Int, width w: Int, channels c: Int, signed: Bool, minimumSize: Int = 192, annotated: Bool = true) {
-        let overlay = pixels.map { Heatmap.overlay(map: map, pixels: $0, height: h, width: w, channels: c, signed: signed) }
+    public init(map: [Float], pixels: [UInt8]?, height h: Int, width w: Int, channels c: Int, signed: Bool, minimumSize: Int = 192, annotated: Bool = true, jet: Bool = false) {
+        let overlay = jet ? Heatmap.jetOverlay(map: map, pixels: pixels, height: h, width: w, channels: c)
+            : pixels.map { Heatmap.overlay(map: map, pixels: $0, height: h, width: w, channels: c, signed: signed) }
             ?? Heatmap.image(map: map, height: h, width: w, signed: signed)
-        let range = Heatmap.range(map, signed: signed)
+        let range = jet ? Heatmap.fullRange(map) : Heatmap.range(map, signed: signed)
         low = range.low; high = range.high
-        colormap = signed ? "blue-white-red" : "viridis"
+        colormap = jet ? "jet" : signed ? "blue-white-red" : "viridis"
         let k = max(1, Int((Double(minimumSize) / Double(max(1, max(h, w)))).rounded(.up)))
         // Layout: the map, a gap, the colour bar, its end values beside it; the colormap's name below.
         let scale = max(1, min(2, h * k / 60))
@@ -62,7 +64,7 @@ public struct HeatmapFigure: Sendable {
             }
             // Colour bar: top = high, bottom = low, in the map's own colours (not blended), framed.
             let t = mapHeight > 1 ? 1 - Float(y) / Float(mapHeight - 1) : 1
-            let color = signed ? Heatmap.diverging(2 * t - 1) : Heatmap.viridis(t)
+            let color = jet ? Heatmap.jet256[min(255, Int(t * 256))] : signed ? Heatmap.diverging(2 * t - 1) : Heatmap.viridis(t)
             for x in barX..<(barX + Self.barWidth) {
                 let dst = (y * ow + x) * 3
                 let edge = x == barX || x == barX + Self.barWidth - 1 || y == 0 || y == mapHeight - 1

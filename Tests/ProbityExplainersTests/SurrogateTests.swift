@@ -68,6 +68,39 @@ final class SurrogateTests: XCTestCase {
         XCTAssertEqual(try lime.explain(batch, model: model).maps.shape, [1, 12, 12])
     }
 
+    /// imageLIME's surrogates on the model linear in the cells: the lasso with λ = 0 is the
+    /// weighted least squares fit (the cells' exact contributions); the tree's importance is 0 or
+    /// more, largest for the cell of largest |contribution| (the root split lowers the risk by
+    /// about c²/4 · weight), and ranks the cells as c² does; its perturbations are the ridge's
+    /// (the surrogate does not change the random stream).
+    func testImageLIMESurrogatesOnALinearModel() throws {
+        let (model, w, _) = try TestModels.linear(channels: 3, size: 12, classes: 2, seed: 23)
+        var rng = RNG(seed: 24)
+        let x = rng.normalTensor(shape: [1, 3, 12, 12])
+        let batch = ExplainBatch(x: x, targets: [0], preprocessing: TestModels.unit)
+        let want = cellContributions(w, x, target: 0)
+        let base = ["segmentation": "grid", "cells": "3", "hide": "zero", "output": "logit"]
+        let (_, lasso) = try LIME(base.merging(["surrogate": "lasso", "lambda": "0"]) { $1 }).fit(batch, sample: 0, model: model)
+        for k in 0..<9 { XCTAssertEqual(lasso[k], want[k], accuracy: 1e-3 * max(1, abs(want[k]))) }
+        let tree = try LIME(base.merging(["surrogate": "tree", "samples": "2000"]) { $1 })
+        let (_, importance) = try tree.fit(batch, sample: 0, model: model)
+        XCTAssert(importance.allSatisfy { $0 >= 0 })
+        XCTAssertEqual(importance.indices.max { importance[$0] < importance[$1] }, want.indices.max { abs(want[$0]) < abs(want[$1]) })
+        let rank = { (v: [Double]) -> [Double] in
+            let order = v.indices.sorted { v[$0] < v[$1] }
+            var r = [Double](repeating: 0, count: v.count)
+            for (i, k) in order.enumerated() { r[k] = Double(i) }
+            return r
+        }
+        let (a, b) = (rank(importance), rank(want.map { $0 * $0 }))
+        let d2 = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        XCTAssertGreaterThan(1 - 6 * d2 / (9 * 80), 0.9, "Spearman of tree importance and c²")
+        let p1 = try tree.perturb(batch, sample: 0, model: model), p2 = try LIME(base.merging(["samples": "2000"]) { $1 }).perturb(batch, sample: 0, model: model)
+        XCTAssertEqual(p1.coalitions, p2.coalitions)
+        XCTAssertThrowsError(try LIME(["surrogate": "tree", "features": "3"]))
+        XCTAssertThrowsError(try LIME(["surrogate": "lasso", "lambda": "-1"]))
+    }
+
     func testLabConversionAndQuickshiftSegments() {
         // scikit-image rgb2lab: red (53.24, 80.09, 67.20), white (100, 0, 0).
         let lab = Segmentation.lab([255, 255, 0, 255, 0, 255], height: 1, width: 2, channels: 3)

@@ -42,4 +42,37 @@ final class ColormapTests: XCTestCase {
         XCTAssertEqual(m.colormap, "viridis")
         XCTAssertLessThan(m.low, m.high)
     }
+
+    /// MATLAB's jet: jet(8) is the documented [0 0 1; 0 .5 1; 0 1 1; .5 1 .5; 1 1 0; 1 .5 0; 1 0 0; .5 0 0],
+    /// jet(64) runs from (0, 0, 0.5625) to (0.5, 0, 0), jet(256) runs from (0, 0, 0.5156) to (0.5, 0, 0).
+    func testJetIsMATLABs() {
+        let eight = Heatmap.jetTable(8).map { [$0.0, $0.1, $0.2] }
+        XCTAssertEqual(eight, [[0, 0, 1], [0, 0.5, 1], [0, 1, 1], [0.5, 1, 0.5], [1, 1, 0], [1, 0.5, 0], [1, 0, 0], [0.5, 0, 0]])
+        let sixtyFour = Heatmap.jetTable(64)
+        XCTAssertEqual(sixtyFour[0].2, 0.5625); XCTAssertEqual(sixtyFour[63].0, 0.5)
+        let t = Heatmap.jetTable(256)
+        XCTAssertEqual([t[0].0, t[0].1, t[0].2], [0, 0, 33 / 64]); XCTAssertEqual([t[255].0, t[255].1, t[255].2], [0.5, 0, 0])
+        XCTAssertEqual(Heatmap.jetTable(5).count, 5)
+    }
+
+    /// imagesc + AlphaData 0.5: the minimum takes jet's first row, the maximum its last, a value
+    /// at 3/8 of the range row ⌊0.375·256⌋ = 96, each blended half-and-half with the image's own
+    /// colour (not its gray); the bar spans minimum to maximum and is named jet.
+    func testJetOverlayIsImagescAtHalfAlpha() {
+        let map: [Float] = [-2, 6, 1, 4]
+        let pixels: [UInt8] = [200, 0, 0, 0, 200, 0, 0, 0, 200, 100, 100, 100]
+        let o = Heatmap.jetOverlay(map: map, pixels: pixels, height: 2, width: 2, channels: 3)
+        let t = Heatmap.jetTable(256)
+        for (i, row) in [0, 255, 96, 192].enumerated() {
+            let c = [t[row].0, t[row].1, t[row].2]
+            for ch in 0..<3 {
+                XCTAssertEqual(Int(o.pixels[i * 3 + ch]), Int(((0.5 * Float(pixels[i * 3 + ch]) / 255 + 0.5 * c[ch]) * 255).rounded()), "pixel \(i) channel \(ch)")
+            }
+        }
+        let f = HeatmapFigure(map: map, pixels: pixels, height: 2, width: 2, channels: 3, signed: false, jet: true)
+        XCTAssertEqual(f.colormap, "jet"); XCTAssertEqual(f.low, -2); XCTAssertEqual(f.high, 6)
+        // Row 1 of the 192-row bar (row 0 is its frame) is 1/191 below the top: jet row ⌊(1 − 1/191)·256⌋ = 254.
+        let top = ((1 * f.image.width) + f.barOrigin + 2) * 3
+        XCTAssertEqual(Array(f.image.pixels[top..<(top + 3)]), [t[254].0, t[254].1, t[254].2].map { UInt8(($0 * 255).rounded()) })
+    }
 }

@@ -12,6 +12,16 @@ import ProbityEngine
 /// chosen by the lasso path or by the largest ridge weights. The map paints each superpixel
 /// with its coefficient (grid superpixels: the coefficient grid upsampled bicubically).
 /// The explained output is the target's probability, as lime's `classifier_fn` returns.
+///
+/// Other surrogates (`surrogate`), for MATLAB's `imageLIME` (R2020b+): `tree`, its default, a
+/// regression tree grown as `fitrtree` (`RegressionTree`, minimum parent size `min_parent`) whose
+/// predictor importance is each superpixel's value (never negative: a tree says how much a
+/// superpixel matters, not in which direction); `lasso`, a weighted lasso (`LinearFit.lasso`,
+/// penalty `lambda`, by default 1/samples as `fitrlinear`). imageLIME's workflow is these
+/// options: `segmentation=slic` (or `grid` with `cells=10`), `samples=6000`, `hide=mean` (the
+/// image's mean color), `surrogate=tree`. Differences from imageLIME: its sample weighting is not
+/// documented, so every surrogate uses lime's kernel above; its SLIC is MATLAB's `superpixels`
+/// (Probity's `slic` follows the same algorithm and defaults, not checked against MATLAB).
 public struct LIME: Explainer {
     public static let name = "lime"
     public var seeded: Bool { true }
@@ -24,12 +34,21 @@ public struct LIME: Explainer {
         OptionSpec("features", default: "0", .int(0...100_000), "keep the top K features (0: all)"),
         OptionSpec("selection", default: "lasso_path", .choice(["lasso_path", "highest_weights"]), "how the top K are chosen"),
         OptionSpec("output", default: "probability", .choice(["probability", "logit"]), "the model output explained"),
+        OptionSpec("surrogate", default: "ridge", .choice(["ridge", "lasso", "tree"]), "the local model: ridge (lime), lasso, or a regression tree whose predictor importance is the map (MATLAB imageLIME's default)"),
+        OptionSpec("lambda", default: "auto", .text, "lasso penalty (auto: 1/samples, as MATLAB's fitrlinear)"),
+        OptionSpec("min_parent", default: "10", .int(2...1_000_000), "tree: fewest perturbed images a node needs to be split (fitrtree's MinParentSize)"),
     ]
     public let options: Options
     public init(options: Options) throws {
         self.options = options
         try Baseline.checkFill(options.string("hide"), option: "hide", explainer: LIME.name)
         try Segmentation.check(options, explainer: LIME.name)
+        if options.string("surrogate") != "ridge" && options.int("features") > 0 {
+            throw ProbityError.invalidArgument("lime: features selects the ridge surrogate's inputs; surrogate=\(options.string("surrogate")) uses every superpixel (leave features at 0)")
+        }
+        if options.string("lambda") != "auto" {
+            guard let l = Double(options.string("lambda")), l >= 0, l.isFinite else { throw ProbityError.invalidArgument("lime: lambda must be auto or a number ≥ 0, got \(options.string("lambda"))") }
+        }
     }
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
@@ -37,13 +56,18 @@ public struct LIME: Explainer {
         var maps = Tensor(shape: [batch.count, h, w])
         for s in 0..<batch.count {
             let (sp, coefficients) = try fit(batch, sample: s, model: model)
-            var map = sp.paint(coefficients)
-            if options.string("segmentation") == "grid" {
-                map = LIME.bicubicGrid(coefficients, cells: options.int("cells"), height: h, width: w) ?? map
-            }
+            let map = self.map(sp.segments, coefficients)
             maps.storage.replaceSubrange((s * h * w)..<((s + 1) * h * w), with: map)
         }
         return Attribution(maps: maps)
+    }
+
+    /// The map of per-superpixel `weights`: each superpixel painted with its weight, or, for grid
+    /// superpixels, the weight grid upsampled bicubically (as imageLIME's `OutputUpsampling`).
+    public func map(_ segments: Segments, _ weights: [Double]) -> [Float] {
+        if options.string("segmentation") == "grid",
+           let grid = LIME.bicubicGrid(weights, cells: options.int("cells"), height: segments.height, width: segments.width) { return grid }
+        return segments.labels.map { Float(weights[$0]) }
     }
 
     /// The superpixels of sample `s` and the surrogate's weights of each for every class in
@@ -67,7 +91,7 @@ public struct LIME: Explainer {
     struct Perturbation { var model: SuperpixelModel; var coalitions: [[UInt8]]; var data: [[Double]]; var weights: [Double] }
 
     func perturb(_ batch: ExplainBatch, sample s: Int, model: Model) throws -> Perturbation {
-        var rng = batch.rng(s, id)
+        var rng = batch.rng(s, options.removing("surrogate", "lambda", "min_parent").id)   // the perturbations do not depend on the surrogate
         let sp = try SuperpixelModel.make(batch, sample: s, model: model, options: options, fill: "hide", rng: &rng)
         let m = sp.segments.count, n = options.int("samples")
         var coalitions: [[UInt8]] = [[UInt8](repeating: 1, count: m)]
@@ -84,6 +108,14 @@ public struct LIME: Explainer {
     /// The surrogate fitted to the perturbed images' scores `y`: coefficients per superpixel.
     func regress(_ p: Perturbation, _ y: [Double]) -> [Double] {
         let m = p.model.segments.count
+        switch options.string("surrogate") {
+        case "tree":
+            return RegressionTree(x: p.data, y: y, weights: p.weights, minParent: options.int("min_parent")).importance
+        case "lasso":
+            let lambda = options.string("lambda") == "auto" ? 1 / Double(p.data.count) : options.double("lambda")
+            return LinearFit.lasso(p.data, y, weights: p.weights, lambda: lambda).0
+        default: break
+        }
         var features = Array(0..<m)
         let k = options.int("features")
         if k > 0 && k < m {
