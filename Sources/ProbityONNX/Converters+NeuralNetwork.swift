@@ -6,7 +6,7 @@ import ProbityEngine
 extension ONNXImporter {
     typealias Converter = @Sendable (Onnx_NodeProto, ImportContext) throws -> Void
 
-    static let converters: [String: Converter] = neuralNetworkConverters.merging(tensorConverters) { a, _ in a }
+    static let converters: [String: Converter] = neuralNetworkConverters.merging(tensorConverters) { a, _ in a }.merging(mathConverters) { a, _ in a }
 
     /// Explicit pads (top, left, bottom, right) from `pads` or `auto_pad`, for 2-D windows.
     static func windowPads(_ node: Onnx_NodeProto, input: [Int], kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int)) throws -> (Int, Int, Int, Int) {

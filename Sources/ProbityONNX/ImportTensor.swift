@@ -21,6 +21,10 @@ struct ImportTensor: Sendable, Equatable {
         switch storage { case .float(let v): return v; case .int(let v): return v.map { Float($0) } }
     }
     /// Values as Int, clamping int64 extremes (Slice uses ±2^63−1 as "to the end").
+    /// The values as doubles (exact for int64 up to 2^53 and for every float).
+    var doubles: [Double] {
+        switch storage { case .float(let v): return v.map(Double.init); case .int(let v): return v.map(Double.init) }
+    }
     var ints: [Int] {
         switch storage {
         case .int(let v): return v.map { Int($0) }
@@ -43,8 +47,9 @@ struct ImportTensor: Sendable, Equatable {
         let n = shape.reduce(1, *)
         let type = proto.dataType
         let location = "initializer \(proto.name)"
+        var proto = proto
         if proto.dataLocation == .external {
-            throw ProbityError.badInput(file: file, location: location, problem: "external tensor data is not supported; save the model with weights inside the .onnx file")
+            proto.rawData = try ImportTensor.externalBytes(proto, file: file, location: location)
         }
         func check(_ count: Int) throws {
             guard count == n else { throw ProbityError.badInput(file: file, location: location, problem: "has \(count) values for shape \(shape)") }
@@ -87,6 +92,35 @@ struct ImportTensor: Sendable, Equatable {
         default:
             throw ProbityError.badInput(file: file, location: location, problem: "element type \(type) is not supported (float, double, float16 and integer types are)")
         }
+    }
+
+    /// The bytes of a tensor stored outside the model (`data_location = EXTERNAL`: what the
+    /// dynamo exporter and `onnx.save(..., save_as_external_data=True)` write): `location` is a
+    /// file beside the model (a relative path that stays in the model's folder: no absolute path,
+    /// no `..`), read from `offset` for `length` bytes (to its end without `length`).
+    static func externalBytes(_ proto: Onnx_TensorProto, file: String, location: String) throws -> Data {
+        var entries: [String: String] = [:]
+        for e in proto.externalData { entries[e.key] = e.value }
+        guard let name = entries["location"], !name.isEmpty else {
+            throw ProbityError.badInput(file: file, location: location, problem: "external data without a location")
+        }
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.hasPrefix("/"), !parts.contains(".."), !name.contains("\\") else {
+            throw ProbityError.badInput(file: file, location: location, problem: "external data location \(name) leaves the model's folder")
+        }
+        let path = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ProbityError.badInput(file: file, location: location, problem: "external data file \(path) is missing (keep it beside the model)")
+        }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
+        let offset = Int(entries["offset"] ?? "0") ?? -1
+        let length = entries["length"].flatMap { Int($0) } ?? (size - Swift.max(offset, 0))
+        guard offset >= 0, length >= 0, offset + length <= size else {
+            throw ProbityError.badInput(file: file, location: location, problem: "external data \(name) has \(size) bytes, but offset \(offset) + length \(length) reach past its end")
+        }
+        try handle.seek(toOffset: UInt64(offset))
+        return try handle.read(upToCount: length) ?? Data()
     }
 
     /// Casts to ONNX type `to` (float types stay float; integer types truncate toward zero; bool is ≠ 0).

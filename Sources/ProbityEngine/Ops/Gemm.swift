@@ -76,7 +76,7 @@ public struct Gemm: Operator {
 }
 
 /// ONNX MatMul (NumPy `matmul`): 1-D operands are promoted and their axis removed; leading
-/// axes broadcast; one `sgemm` per pair of matrices.
+/// axes broadcast; one `sgemm` per row of each pair of matrices (batch-independent rounding).
 public struct MatMul: Operator {
     public var type: String { "MatMul" }
     public init() {}
@@ -109,9 +109,17 @@ public struct MatMul: Operator {
         let batches = l.batch.reduce(1, *)
         let aBatch = Array(l.a.dropLast(2)), bBatch = Array(l.b.dropLast(2))
         let mapA = IndexMaps.broadcast(aBatch, to: l.batch), mapB = IndexMaps.broadcast(bBatch, to: l.batch)
-        context.parallel(batches) { i, _ in
-            BLAS.sgemm(m: m, n: n, k: k, a: inputs[0].pointer + mapA[i] * m * k, lda: k,
-                       b: inputs[1].pointer + mapB[i] * k * n, ldb: n, c: output.pointer + i * m * n, ldc: n)
+        // One `sgemm` per row, as Gemm: OpenBLAS rounds a row by its position and by the call's row
+        // count, and exports that put the batch inside the rows (torchvision's attention works on
+        // [tokens, batch, channels]) would otherwise give a sample different logits in a batch.
+        let rows = batches * m
+        let parts = rows * n * k > 1 << 18 ? Swift.min(context.threads, rows) : 1
+        context.parallel(parts) { part, _ in
+            for r in (rows * part / parts)..<(rows * (part + 1) / parts) {
+                let (i, row) = r.quotientAndRemainder(dividingBy: m)
+                BLAS.sgemm(m: 1, n: n, k: k, a: inputs[0].pointer + mapA[i] * m * k + row * k, lda: k,
+                           b: inputs[1].pointer + mapB[i] * k * n, ldb: n, c: output.pointer + r * n, ldc: n)
+            }
         }
     }
 }
@@ -189,8 +197,8 @@ extension MatMul {
         let a = args.inputs[0].pointer, b = args.inputs[1].pointer, dz = args.gradOutput.pointer
         for i in 0..<batches {
             if let da = args.gradInputs[0] {
-                BLAS.sgemm(transB: true, m: m, n: k, k: n, a: dz + i * m * n, lda: n, b: b + mapB[i] * k * n, ldb: n,
-                           beta: 1, c: da.pointer + mapA[i] * m * k, ldc: k)
+                Gemm.rowwise(transB: true, m: m, n: k, k: n, alpha: 1, a: dz + i * m * n, lda: n, b: b + mapB[i] * k * n, ldb: n,
+                             c: da.pointer + mapA[i] * m * k, ldc: k, context)
             }
             if let db = args.gradInputs[1] {
                 BLAS.sgemm(transA: true, m: k, n: n, k: m, a: a + mapA[i] * m * k, lda: k, b: dz + i * m * n, ldb: n,

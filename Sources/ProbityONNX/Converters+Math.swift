@@ -1,0 +1,116 @@
+import Foundation
+import ProbityCore
+import ProbityEngine
+
+/// Converters for the element-wise math, normalization and logic ops that vision transformers
+/// and ConvNeXt bring (both PyTorch exporters, opsets 11–18): Erf, Gelu, Sqrt, Exp, Log, Neg, Abs,
+/// Reciprocal, Pow, LayerNormalization; and Equal, Not, Mod and Where, which these exports use on
+/// shapes and masks known at import time and which are folded there (on run-time values they are
+/// refused with the reason).
+extension ONNXImporter {
+    static func unary(_ kind: Unary.Kind) -> Converter {
+        { node, c in try c.emit(node, Unary(kind), [try c.value(node, 0)]) }
+    }
+
+    /// Element-wise logic on constants with broadcasting, as int64 (ONNX bool) or the inputs' type.
+    static func foldLogic(_ node: Onnx_NodeProto, _ c: ImportContext, _ f: (ImportTensor, ImportTensor) throws -> ImportTensor) throws {
+        guard c.isConstant(node), case .constant(let a)? = c.input(node, 0), case .constant(let b)? = c.input(node, 1) else {
+            throw ProbityError.unsupported("\(node.opType) on values computed at run time (Probity folds it when its inputs are known at import)")
+        }
+        c.bind(node, .constant(try f(a, b)))
+    }
+
+    /// `op` applied to the broadcast pairs of two constants, as doubles.
+    static func pairs(_ a: ImportTensor, _ b: ImportTensor, _ op: (Double, Double) -> Double) throws -> (shape: [Int], values: [Double]) {
+        let shape = try IndexMaps.broadcastShape(a.shape, b.shape)
+        let ma = IndexMaps.broadcast(a.shape, to: shape), mb = IndexMaps.broadcast(b.shape, to: shape)
+        let x = a.doubles, y = b.doubles
+        return (shape, (0..<ma.count).map { op(x[ma[$0]], y[mb[$0]]) })
+    }
+
+    static let mathConverters: [String: Converter] = [
+        "Erf": unary(.erf), "Sqrt": unary(.sqrt), "Exp": unary(.exp), "Log": unary(.log),
+        "Neg": unary(.neg), "Abs": unary(.abs), "Reciprocal": unary(.reciprocal),
+        "Gelu": { node, c in
+            let approximate = node.string("approximate", "none")
+            guard approximate == "none" || approximate == "tanh" else { throw ProbityError.unsupported("Gelu approximate=\(approximate)") }
+            try unary(.gelu(tanh: approximate == "tanh"))(node, c)
+        },
+        "Pow": { node, c in
+            if c.isConstant(node), case .constant(let a)? = c.input(node, 0), case .constant(let b)? = c.input(node, 1) {
+                let (shape, v) = try pairs(a, b) { Foundation.pow($0, $1) }
+                c.bind(node, .constant(a.isFloat ? ImportTensor(shape: shape, storage: .float(v.map { Float($0) }), dataType: a.dataType)
+                                               : ImportTensor(shape: shape, storage: .int(v.map { Int64($0) }), dataType: a.dataType)))
+                return
+            }
+            let exponent = try c.constant(node, 1, "Pow exponent")
+            guard exponent.shape.reduce(1, *) == 1, let p = exponent.doubles.first else {
+                throw ProbityError.unsupported("Pow with a non-scalar exponent \(exponent.shape)")
+            }
+            try c.emit(node, Unary(.pow(Float(p))), [try c.value(node, 0)])
+        },
+        "LayerNormalization": { node, c in
+            var inputs = [try c.value(node, 0), try c.value(node, 1)]
+            if c.input(node, 2) != nil { inputs.append(try c.value(node, 2)) }
+            let (axis, epsilon) = (node.int("axis", -1), node.float("epsilon", 1e-5))
+            for (k, part) in [LayerNorm.Part.normalized, .mean, .inverseStandardDeviation].enumerated() where k < node.output.count && !node.output[k].isEmpty {
+                var one = node
+                one.output = [node.output[k]]
+                if k > 0 && !node.name.isEmpty { one.name = "\(node.name)#\(k)" }
+                try c.emit(one, LayerNorm(axis: axis, epsilon: epsilon, part: part), inputs)
+            }
+        },
+        "Equal": { node, c in
+            try foldLogic(node, c) { a, b in
+                let (shape, v) = try pairs(a, b) { $0 == $1 ? 1 : 0 }
+                return ImportTensor(shape: shape, storage: .int(v.map { Int64($0) }), dataType: 9)
+            }
+        },
+        "Mod": { node, c in
+            let fmod = node.int("fmod", 0) != 0
+            try foldLogic(node, c) { a, b in
+                let (shape, v) = try pairs(a, b) { x, y in
+                    guard y != 0 else { return 0 }
+                    let r = Foundation.fmod(x, y)
+                    // fmod = 0 (integers): the remainder takes the divisor's sign, as Python's %.
+                    return fmod || r == 0 || (r < 0) == (y < 0) ? r : r + y
+                }
+                return a.isFloat ? ImportTensor(shape: shape, storage: .float(v.map { Float($0) }), dataType: a.dataType)
+                                 : ImportTensor(shape: shape, storage: .int(v.map { Int64($0) }), dataType: a.dataType)
+            }
+        },
+        "Not": { node, c in
+            guard case .constant(let a)? = c.input(node, 0) else { throw ProbityError.unsupported("Not on values computed at run time") }
+            c.bind(node, .constant(ImportTensor(shape: a.shape, storage: .int(a.doubles.map { $0 == 0 ? 1 : 0 }), dataType: 9)))
+        },
+        "Where": { node, c in
+            guard case .constant(let condition)? = c.input(node, 0) else {
+                throw ProbityError.unsupported("Where with a condition computed at run time")
+            }
+            if c.isConstant(node), case .constant(let x)? = c.input(node, 1), case .constant(let y)? = c.input(node, 2) {
+                let shape = try IndexMaps.broadcastShape(IndexMaps.broadcastShape(condition.shape, x.shape), y.shape)
+                let mc = IndexMaps.broadcast(condition.shape, to: shape), mx = IndexMaps.broadcast(x.shape, to: shape), my = IndexMaps.broadcast(y.shape, to: shape)
+                let cv = condition.doubles
+                if x.isFloat || y.isFloat {
+                    let xv = x.floats, yv = y.floats
+                    c.bind(node, .constant(ImportTensor(shape: shape, storage: .float((0..<mc.count).map { cv[mc[$0]] != 0 ? xv[mx[$0]] : yv[my[$0]] }), dataType: 1)))
+                } else {
+                    let xv = x.doubles, yv = y.doubles
+                    c.bind(node, .constant(ImportTensor(shape: shape, storage: .int((0..<mc.count).map { Int64(cv[mc[$0]] != 0 ? xv[mx[$0]] : yv[my[$0]]) }), dataType: x.dataType)))
+                }
+                return
+            }
+            // A constant condition picks one side everywhere, or the two sides element by element.
+            let values = condition.doubles
+            if values.allSatisfy({ $0 != 0 }) || values.allSatisfy({ $0 == 0 }) {
+                let side = (values.first ?? 1) != 0 ? 1 : 2
+                let shape = try IndexMaps.broadcastShape(IndexMaps.broadcastShape(condition.shape, try c.shape(node, 1)), try c.shape(node, 2))
+                var part = node
+                part.input = [node.input[side]]
+                try rearrange(part, c, .expand(shape: shape))
+                return
+            }
+            throw ProbityError.unsupported("Where mixing run-time values element by element")
+        },
+    ]
+}
