@@ -71,11 +71,11 @@ final class ImporterTests: XCTestCase {
     func testUnsupportedOpsAndMissingInputsAreAllListed() throws {
         let path = try ImporterTests.write([
             ImporterTests.node("Relu", ["x"], ["a"], name: "first"),
-            ImporterTests.node("Erf", ["a"], ["b"], name: "erf_1"),
+            ImporterTests.node("Det", ["a"], ["b"], name: "det_1"),
             ImporterTests.node("LSTM", ["b"], ["c"], name: "lstm_1"),
             ImporterTests.node("Add", ["c", "missing_weight"], ["y"], name: "add_1"),
         ], inputs: [ImporterTests.info("x", [nil, 3, 4, 4])], outputs: ["y"])
-        assertError(path, mentions: ["unsupported op Erf at erf_1 (Erf)", "unsupported op LSTM at lstm_1 (LSTM)", "add_1 (Add) reads missing_weight"])
+        assertError(path, mentions: ["unsupported op Det at det_1 (Det)", "unsupported op LSTM at lstm_1 (LSTM)", "add_1 (Add) reads missing_weight"])
     }
 
     func testCycleIsReported() throws {
