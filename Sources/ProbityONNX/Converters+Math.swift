@@ -83,6 +83,45 @@ extension ONNXImporter {
             guard case .constant(let a)? = c.input(node, 0) else { throw ProbityError.unsupported("Not on values computed at run time") }
             c.bind(node, .constant(ImportTensor(shape: a.shape, storage: .int(a.doubles.map { $0 == 0 ? 1 : 0 }), dataType: 9)))
         },
+        "ScatterND": { node, c in
+            // Swin's shifted-window masks and relative-position tables are built with ScatterND
+            // from constants: folded here (data updated at each index tuple, reduction none, add or mul).
+            guard c.isConstant(node), case .constant(var data)? = c.input(node, 0), case .constant(let indices)? = c.input(node, 1),
+                  case .constant(let updates)? = c.input(node, 2) else {
+                throw ProbityError.unsupported("ScatterND on values computed at run time (Probity folds it when its inputs are known at import)")
+            }
+            let reduction = node.string("reduction", "none")
+            guard ["none", "add", "mul"].contains(reduction) else { throw ProbityError.unsupported("ScatterND reduction \(reduction)") }
+            let q = indices.shape.last ?? 0
+            guard q >= 1, q <= data.shape.count else { throw ProbityError.invalidArgument("ScatterND indices \(indices.shape) for data \(data.shape)") }
+            let slice = data.shape[q...].reduce(1, *)
+            let tuples = indices.shape.dropLast().reduce(1, *)
+            guard updates.shape.reduce(1, *) == tuples * slice else { throw ProbityError.invalidArgument("ScatterND updates \(updates.shape) for indices \(indices.shape) and data \(data.shape)") }
+            var strides = [Int](repeating: 1, count: q)
+            for d in stride(from: q - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * data.shape[d + 1] }
+            let ix = indices.ints
+            var values = data.doubles
+            let u = updates.doubles
+            for t in 0..<tuples {
+                var offset = 0
+                for d in 0..<q {
+                    var i = ix[t * q + d]
+                    if i < 0 { i += data.shape[d] }
+                    guard i >= 0 && i < data.shape[d] else { throw ProbityError.invalidArgument("ScatterND index \(ix[t * q + d]) out of range for axis \(d) of \(data.shape)") }
+                    offset += i * strides[d]
+                }
+                for k in 0..<slice {
+                    let j = offset * slice + k
+                    switch reduction {
+                    case "add": values[j] += u[t * slice + k]
+                    case "mul": values[j] *= u[t * slice + k]
+                    default: values[j] = u[t * slice + k]
+                    }
+                }
+            }
+            data.storage = data.isFloat ? .float(values.map { Float($0) }) : .int(values.map { Int64($0) })
+            c.bind(node, .constant(data))
+        },
         "Where": { node, c in
             guard case .constant(let condition)? = c.input(node, 0) else {
                 throw ProbityError.unsupported("Where with a condition computed at run time")

@@ -109,4 +109,52 @@ final class ImporterTests: XCTestCase {
         } } }
         XCTAssertEqual(try model.graph(batch: 1).nodes.map(\.op.type), ["Slice", "Slice", "Mul", "Reshape"], "shape subgraph folded away")
     }
+
+    /// The logic and scatter ops transformer exports use on constants are folded at import:
+    /// ScatterND([0, 0, 0, 0], [[1], [3]], [5, 7]) = [0, 5, 0, 7]; Mod by 3 = [0, 2, 0, 1]; Equal to
+    /// 0 = [1, 0, 1, 0]; Where(·, 10, ·) = [10, 2, 10, 1] (ONNX's semantics, worked by hand); only
+    /// the Mul reading the input is left to run.
+    func testScatterModEqualWhereFoldAtImport() throws {
+        var indices = ImporterTests.ints("indices", [1, 3]); indices.dims = [2, 1]
+        let path = try ImporterTests.write([
+            ImporterTests.node("ScatterND", ["zeros", "indices", "updates"], ["s"]),
+            ImporterTests.node("Mod", ["s", "three"], ["m"]),
+            ImporterTests.node("Equal", ["m", "zero"], ["e"]),
+            ImporterTests.node("Where", ["e", "ten", "m"], ["w"]),
+            ImporterTests.node("Cast", ["w"], ["c"], attributes: [{ var a = Onnx_AttributeProto(); a.name = "to"; a.type = .int; a.i = 1; return a }()]),
+            ImporterTests.node("Mul", ["x", "c"], ["p"]),
+            ImporterTests.node("Flatten", ["p"], ["y"]),
+        ], inputs: [ImporterTests.info("x", [nil, 1, 1, 4])], outputs: ["y"],
+           initializers: [ImporterTests.ints("zeros", [0, 0, 0, 0]), indices, ImporterTests.ints("updates", [5, 7]),
+                          ImporterTests.ints("three", [3]), ImporterTests.ints("zero", [0]), ImporterTests.ints("ten", [10])])
+        let model = try ONNXModel(path: path)
+        var rng = RNG(seed: 2)
+        let x = rng.normalTensor(shape: [2, 1, 1, 4])
+        let y = try model.logits(x)
+        for s in 0..<2 { for (i, k) in [Float(10), 2, 10, 1].enumerated() { XCTAssertEqual(y[s, i], x.storage[s * 4 + i] * k) } }
+        XCTAssertEqual(try model.graph(batch: 1).nodes.map(\.op.type), ["Mul", "Flatten"], "logic and scatter folded away")
+    }
+
+    /// Weights in an external file are read from beside the model; a location outside the model's
+    /// folder, a missing file and a range past the file's end are refused, naming the tensor.
+    func testExternalDataStaysBesideTheModel() throws {
+        func model(location: String, offset: String = "0", length: String = "16") throws -> String {
+            var w = Onnx_TensorProto()
+            w.name = "w"; w.dims = [4]; w.dataType = 1; w.dataLocation = .external
+            w.externalData = [("location", location), ("offset", offset), ("length", length)].map { k, v in var e = Onnx_StringStringEntryProto(); e.key = k; e.value = v; return e }
+            return try ImporterTests.write([ImporterTests.node("Mul", ["x", "w"], ["p"]), ImporterTests.node("Flatten", ["p"], ["y"])],
+                                           inputs: [ImporterTests.info("x", [nil, 1, 1, 4])], outputs: ["y"], initializers: [w])
+        }
+        let path = try model(location: "weights.bin", offset: "4")
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var bytes = Data()
+        for v: Float in [9, 1, 2, 3, 4] { withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) } }
+        try bytes.write(to: folder.appendingPathComponent("weights.bin"))
+        let y = try ONNXModel(path: path).logits(Tensor(shape: [1, 1, 1, 4], storage: [1, 1, 1, 1]))
+        XCTAssertEqual(y.storage, [1, 2, 3, 4], "the 16 bytes after offset 4")
+        assertError(try model(location: "../weights.bin"), mentions: ["initializer w", "leaves the model's folder"])
+        assertError(try model(location: "/etc/passwd"), mentions: ["leaves the model's folder"])
+        assertError(try model(location: "absent.bin"), mentions: ["is missing"])
+        assertError(try model(location: "weights.bin", offset: "8"), mentions: ["reach past its end"])
+    }
 }

@@ -3,14 +3,14 @@ import ProbityCore
 import ProbityData
 @testable import ProbityONNX
 
-/// torchvision's VisionTransformer and ConvNeXt (small configurations, seeded random weights;
+/// torchvision's VisionTransformer, SwinTransformer and ConvNeXt (small configurations, seeded random weights;
 /// `Tests/Fixtures/transformers/`, made by `Tests/Fixtures/recipes/make_transformer_fixtures.py`),
 /// each exported by both PyTorch exporters: TorchScript at opset 17 (LayerNormalization, Erf, and
 /// shape arithmetic with Equal/Where/Mod/Sqrt folded at import) and dynamo at opset 18 (weights in
 /// an external `.onnx.data` file). Against ONNX Runtime's logits and PyTorch autograd's input
 /// gradients.
 final class TransformerParityTests: XCTestCase {
-    static let names = ["vit_ts17", "vit_dyn18", "convnext_ts17", "convnext_dyn18"]
+    static let names = ["vit_ts17", "vit_dyn18", "swin_ts17", "swin_dyn18", "convnext_ts17", "convnext_dyn18"]
 
     func fixture() throws -> HDF5File { try HDF5File(path: Paths.repo("Tests/Fixtures/transformers/expected.h5")) }
 

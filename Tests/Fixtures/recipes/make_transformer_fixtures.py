@@ -1,4 +1,4 @@
-"""Makes Tests/Fixtures/transformers/: small torchvision VisionTransformer and ConvNeXt models with
+"""Makes Tests/Fixtures/transformers/: small torchvision VisionTransformer, Swin and ConvNeXt models with
 seeded random weights, exported by both PyTorch exporters (TorchScript at opset 17, dynamo at
 opset 18, which writes its weights to an external `.onnx.data` file), a batch of inputs, ONNX
 Runtime's logits for it, and PyTorch autograd's input gradient of each sample's top logit.
@@ -26,6 +26,7 @@ import torch
 import torchvision
 from torchvision.models import VisionTransformer
 from torchvision.models.convnext import CNBlockConfig, ConvNeXt
+from torchvision.models.swin_transformer import SwinTransformer
 
 out = pathlib.Path(__file__).resolve().parents[1] / "transformers"
 out.mkdir(exist_ok=True)
@@ -35,6 +36,8 @@ models = {
     "vit": VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=5),
     # convnext_tiny's blocks (depthwise 7×7, LayerNorm, GELU MLP, layer scale) at two narrow stages.
     "convnext": ConvNeXt([CNBlockConfig(16, 32, 2), CNBlockConfig(32, None, 2)], num_classes=5, layer_scale=0.5),
+    # swin_t's blocks (shifted windows, relative position bias, patch merging) at two narrow stages.
+    "swin": SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[2, 2], window_size=[4, 4], num_classes=5),
 }
 x = torch.randn(4, 3, 32, 32)
 with h5py.File(out / "expected.h5", "w") as f:
@@ -48,6 +51,8 @@ with h5py.File(out / "expected.h5", "w") as f:
             if name == "vit":
                 torch.nn.init.normal_(m.heads.head.weight, std=0.5)
                 torch.nn.init.normal_(m.heads.head.bias, std=0.1)
+            if name == "swin":
+                torch.nn.init.normal_(m.head.weight, std=0.5)
             for p in m.parameters():
                 if p.dim() == 3 and p.shape[1:] == (1, 1):
                     p.fill_(0.5)
