@@ -1,7 +1,10 @@
 """Makes Tests/Fixtures/transformers/: small torchvision VisionTransformer, Swin and ConvNeXt models with
 seeded random weights, exported by both PyTorch exporters (TorchScript at opset 17, dynamo at
 opset 18, which writes its weights to an external `.onnx.data` file), a batch of inputs, ONNX
-Runtime's logits for it, and PyTorch autograd's input gradient of each sample's top logit.
+Runtime's logits for it, PyTorch autograd's input gradient of each sample's top logit, and for the ViT
+pytorch-grad-cam 1.5.7's Grad-CAM of the top class on the last block's `ln_1` with the `reshape_transform` its
+documentation gives for ViTs (class token dropped, patch tokens to the 4 × 4 grid), before its min-max scaling and
+resize.
 
 Made once with torch 2.13.0 (CPU), torchvision 0.28.0, onnx and onnxruntime from pip in a throwaway
 venv (none of them is a Probity dependency):
@@ -20,6 +23,8 @@ for m in ["torchvision._meta_registrations", "torchvision._autograd_registration
     sys.modules[m] = types.ModuleType(m)
 
 import h5py
+from pytorch_grad_cam import GradCAM
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 import numpy as np
 import onnxruntime
 import torch
@@ -69,5 +74,18 @@ with h5py.File(out / "expected.h5", "w") as f:
         f[f"{name}/torch_logits"] = logits.detach().numpy()
         f[f"{name}/top"] = top.numpy()
         f[f"{name}/input_gradient"] = xg.grad.numpy()
+        if name == "vit":
+            def reshape_transform(t, height=4, width=4):
+                return t[:, 1:, :].reshape(t.size(0), height, width, t.size(2)).permute(0, 3, 1, 2)
+            cam = GradCAM(model=m, target_layers=[m.encoder.layers[-1].ln_1], reshape_transform=reshape_transform)
+            targets = [ClassifierOutputTarget(int(c)) for c in top]
+            outputs = cam.activations_and_grads(x)
+            m.zero_grad()
+            sum(t(o) for t, o in zip(targets, outputs)).backward()
+            a = cam.activations_and_grads.activations[0].numpy()
+            g = cam.activations_and_grads.gradients[0].numpy()
+            low = np.maximum(cam.get_cam_image(x, None, targets, a, g), 0)
+            f["vit/gradcam_ln1_lowres"] = low.astype(np.float32)
+            cam.activations_and_grads.release()
 for p in sorted(out.iterdir()):
     print(p.name, p.stat().st_size)
