@@ -116,3 +116,16 @@ final class ModelCommandFirstHourTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["model", "info", "models/shapes_cnn.onnx", "--input-size", "64,64"]).status, 0)
     }
 }
+
+/// `model layers` lists a transformer's attention probabilities (the outputs attention_rollout
+/// reads, hookable by name), and nothing of the kind for a CNN.
+final class ModelAttentionLayersTests: XCTestCase {
+    func testAttentionLayersAreListed() throws {
+        let vit = try CLI.run(["model", "layers", "Tests/Fixtures/transformers/vit_ts17.onnx"])
+        XCTAssertEqual(vit.status, 0, vit.stderr)
+        XCTAssert(vit.stdout.contains("0\t2 × 17 × 17\t/encoder/layers/encoder_layer_0/self_attention/Softmax_output_0"), vit.stdout)
+        XCTAssert(vit.stdout.contains("1\t2 × 17 × 17\t/encoder/layers/encoder_layer_1/self_attention/Softmax_output_0"), vit.stdout)
+        let cnn = try CLI.run(["model", "layers", "models/shapes_cnn.onnx"])
+        XCTAssertFalse(cnn.stdout.contains("attention"), cnn.stdout)
+    }
+}

@@ -15,8 +15,11 @@ import ProbityEngine
 /// sample's attention ([1, heads, T, T] or [heads, T, T], T the token count of the model's token
 /// maps) whose rows are probability distributions on a probe input (non-negative, summing to 1)
 /// — the outputs of the attention softmaxes. Differences from vit-explain: no max-normalization of
-/// the map (scale-free metrics do not need it); models whose attention is windowed (Swin) have no
-/// global attention and are refused.
+/// the map (scale-free metrics do not need it); rows renormalized as the paper says, where
+/// vit-explain's `a / a.sum(dim=-1)` broadcasts over the last axis and divides entry (i, j) by row
+/// j's sum (the same when nothing is discarded: the rows of (A + I)/2 already sum to 1); ties among
+/// the discarded weights broken by index; models whose attention is windowed (Swin) have no global
+/// attention and are refused.
 public struct AttentionRollout: Explainer {
     public static let name = "attention_rollout"
     public static let summary = "Attention rollout: head-fused attention with the residual, multiplied through the layers (Abnar & Zuidema 2020)"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ProbityCore
 import ProbityData
+import ProbityExplainers
 import ProbityHarness
 import ProbityONNX
 
@@ -65,6 +66,11 @@ struct ModelLayers: ParsableCommand {
         }
         print("index\top\tweights\tparameters\toutput (hook name)")
         for l in s.layers { print("\(l.index)\t\(l.op)\t\(l.weightShape)\t\(l.parameters)\t\(l.output)") }
+        // A transformer's attention probabilities, as attention_rollout finds them.
+        if let attention = try? AttentionLayers.find(m) {
+            print("\nattention\theads × tokens × tokens\toutput (hook name)")
+            for (k, a) in attention.enumerated() { print("\(k)\t\(a.heads) × \(a.tokens) × \(a.tokens)\t\(a.name)") }
+        }
     }
 }
 
