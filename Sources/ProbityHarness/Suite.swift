@@ -26,6 +26,9 @@ public struct Suite: Sendable, Equatable {
     public var explainers: [ExplainerSpec]
     public var metrics: [MetricSpec]
     public var gate: String?
+    /// `keep_going: true`: samples an external explainer fails on are marked `failed` and the
+    /// run goes on (as `probity run --keep-going`); the gate then fails rules that cover them.
+    public var keepGoing: Bool
 
     public struct ExplainerSpec: Sendable, Equatable {
         public var name: String
@@ -46,7 +49,7 @@ public struct Suite: Sendable, Equatable {
         public static let all = SampleSelection()
     }
 
-    static let keys = ["name", "dataset", "model", "samples", "batch", "seed", "target", "metric_target", "out", "explainers", "metrics", "metric_options", "gate"]
+    static let keys = ["name", "dataset", "model", "samples", "batch", "seed", "target", "metric_target", "out", "explainers", "metrics", "metric_options", "gate", "keep_going"]
 
     /// The explainers, made (option values validated).
     public func makeExplainers() throws -> [any Explainer] {
@@ -145,6 +148,10 @@ public struct Suite: Sendable, Equatable {
             return full
         }
         samples = try Suite.samples(fields["samples"], fail: fail)
+        if let (s, node) = try scalar("keep_going") {
+            guard let v = Bool(s) else { throw fail(node, "`keep_going` must be true or false, got \(s)") }
+            keepGoing = v
+        } else { keepGoing = false }
 
         // Explainers and metrics: a list of names, or of one-key mappings name → options.
         func entries(_ key: String) throws -> [(String, [String: String], Node)] {

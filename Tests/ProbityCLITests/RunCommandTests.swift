@@ -157,7 +157,7 @@ final class RunCommandTests: XCTestCase {
         try text.write(toFile: suite, atomically: true, encoding: .utf8)
         let r = try CLI.run(["run", suite, "--out", dir + "/out"])
         XCTAssertEqual(r.status, 2)
-        XCTAssertEqual(r.stderr, "probity: error: \(suite): line 4: unknown key `batchsize`; did you mean `batch`?; a suite takes name, dataset, model, samples, batch, seed, target, metric_target, out, explainers, metrics, metric_options, gate\n")
+        XCTAssertEqual(r.stderr, "probity: error: \(suite): line 4: unknown key `batchsize`; did you mean `batch`?; a suite takes name, dataset, model, samples, batch, seed, target, metric_target, out, explainers, metrics, metric_options, gate, keep_going\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out"), "nothing starts before the suite is checked")
         let shard = try CLI.run(["run", try makeSuite(dir), "--shard", "3/2", "--out", dir + "/out"])
         XCTAssertEqual(shard.status, 2)

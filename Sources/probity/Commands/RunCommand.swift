@@ -16,10 +16,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Use this model instead of the suite's (e.g. a release candidate).") var model: String?
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "Print a machine-readable result (paths, counts, timings) on stdout.") var json = false
+    @Flag(help: "When an external explainer fails on a batch, mark its samples `failed` (in per_sample.csv, the report and the gate) and go on; default: stop with its error (also `keep_going: true` in the suite).") var keepGoing = false
 
     func run() throws {
         let spec = try Suite(contentsOf: suite).overriding(dataset: dataset, model: model)
-        let job = SuiteRun(suite: spec, out: out, shard: try shard.map { try Shard($0) })
+        let job = SuiteRun(suite: spec, out: out, shard: try shard.map { try Shard($0) }, keepGoing: keepGoing)
         let outcome = try job.run(progress: ProgressView(quiet: quiet || json).handler)
         let labels = ExplainerLabels.labels(outcome.explainers).mapValues { (name: $0.name, note: $0.note) }
         if json {
