@@ -148,6 +148,7 @@ public enum DatasetSchema {
                 if let v = a.floatArray {
                     if c > 0 && v.count != c { add("/@\(name)", "expected \(c) values (one per channel), found \(v.count)") }
                     if name == "input_scale" && v.contains(0) { add("/@\(name)", "expected non-zero scales, found \(v)") }
+                    if v.contains(where: { !$0.isFinite }) { add("/@\(name)", "expected finite numbers, found \(v)") }
                 } else { add("/@\(name)", "expected float32 [\(c)], found \(a)") }
             default: add("/@\(name)", "missing attribute (expected float32 [\(c)])")
             }

@@ -80,6 +80,7 @@ extension HDF5File {
             }
             let space = H5Dget_space(d); defer { H5Sclose(space) }
             let n = Int(H5Sget_simple_extent_npoints(space))
+            try checkReadSize(HDF5File.product([n, Swift.max(Int(H5Tget_size(type)), 8)]), of: UInt8.self, dataset)
             guard let strings = HDF5File.readStrings(type: type, count: n, read: { mem, buf in
                 H5Dread(d, mem, probity_h5s_all(), probity_h5s_all(), probity_h5p_default(), buf)
             }) else { throw fail(dataset, "cannot read strings") }

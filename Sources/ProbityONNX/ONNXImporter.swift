@@ -58,14 +58,26 @@ public struct ONNXImporter: Sendable {
             problems.append("unsupported op \(op) at \(nodes.prefix(5).joined(separator: ", "))\(nodes.count > 5 ? " and \(nodes.count - 5) more" : "")")
         }
         if !pending.isEmpty {
+            // Nodes that read a name nothing provides; the nodes after them are not named.
             let produced = Set(model.graph.node.flatMap(\.output))
-            for node in pending.prefix(10) {
+            let orphans = pending.compactMap { node -> String? in
                 let missing = node.input.filter { !known.contains($0) && !produced.contains($0) }
-                if !missing.isEmpty {
-                    problems.append("node \(node.label) reads \(missing.joined(separator: ", ")), which no initializer, input or node provides")
-                } else {
-                    problems.append("node \(node.label) is part of a cycle")
+                return missing.isEmpty ? nil : "node \(node.label) reads \(missing.joined(separator: ", ")), which no initializer, input or node provides"
+            }
+            if !orphans.isEmpty {
+                problems += orphans.prefix(10)
+            } else {
+                // The rest wait on a cycle: drop the ones that feed no other waiting node
+                // (what comes after the cycle) until only the cycle remains.
+                var cycle = pending
+                while true {
+                    let read = Set(cycle.flatMap(\.input))
+                    let feeding = cycle.filter { $0.output.contains(where: read.contains) }
+                    if feeding.count == cycle.count || feeding.isEmpty { break }
+                    cycle = feeding
                 }
+                let names = cycle.prefix(10).map(\.label).joined(separator: ", ") + (cycle.count > 10 ? " and \(cycle.count - 10) more" : "")
+                problems.append(cycle.count == 1 ? "node \(names) reads its own output (a cycle)" : "nodes \(names) form a cycle")
             }
         }
         for out in model.graph.output where !known.contains(out.name) && !model.graph.node.contains(where: { $0.output.contains(out.name) }) {
