@@ -42,12 +42,39 @@ extension HDF5File {
         return t
     }
 
-    /// Reads strings of `type` from an object via `readInto(memType, buffer)`.
-    static func readStrings(type fileType: hid_t, count n: Int, read: (hid_t, UnsafeMutableRawPointer) -> herr_t) -> [String]? {
+    /// Seconds a read of variable-length strings may take before `stuckRead` runs. Such strings
+    /// live in the file's global heap, and libhdf5 1.10 can loop for ever on a damaged one
+    /// (found by `make fuzz`, `Tests/Fixtures/bad/fuzz_global_heap_loop.h5`); a C loop cannot be
+    /// interrupted, so the watchdog ends the process instead. Class and sample names read in
+    /// milliseconds; nil turns the watchdog off.
+    nonisolated(unsafe) public static var stringReadLimit: Double? = 5
+
+    /// What happens when a string read overruns `stringReadLimit`: by default the one-line error
+    /// every command prints for bad input, naming the file and the object, and exit status 2
+    /// (results already written stay: writes are atomic). `_exit`, not `exit`: libhdf5's exit
+    /// handlers must not run while another thread is inside it.
+    nonisolated(unsafe) public static var stuckRead: @Sendable (_ file: String, _ location: String) -> Void = { file, location in
+        FileHandle.standardError.write(Data("probity: error: \(file): \(location): libhdf5 did not finish reading its strings (a damaged global heap)\n".utf8))
+        _exit(2)
+    }
+
+    /// Runs `body` under the `stringReadLimit` watchdog.
+    static func watched<T>(_ file: String, _ location: String, _ body: () -> T) -> T {
+        guard let limit = stringReadLimit else { return body() }
+        let action = stuckRead
+        let alarm = DispatchWorkItem { action(file, location) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: alarm)
+        defer { alarm.cancel() }
+        return body()
+    }
+
+    /// Reads strings of `type` from an object via `readInto(memType, buffer)`; `file` and
+    /// `location` name it for the watchdog.
+    static func readStrings(type fileType: hid_t, count n: Int, file: String, location: String, read: (hid_t, UnsafeMutableRawPointer) -> herr_t) -> [String]? {
         if H5Tis_variable_str(fileType) > 0 {
             let mem = vlenStringType(); defer { H5Tclose(mem) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
-            let status = pointers.withUnsafeMutableBytes { read(mem, $0.baseAddress!) }
+            let status = watched(file, location) { pointers.withUnsafeMutableBytes { read(mem, $0.baseAddress!) } }
             if status < 0 { return nil }
             defer {
                 var dims = [hsize_t(n)]
@@ -81,7 +108,7 @@ extension HDF5File {
             let space = H5Dget_space(d); defer { H5Sclose(space) }
             let n = Int(H5Sget_simple_extent_npoints(space))
             try checkReadSize(HDF5File.product([n, Swift.max(Int(H5Tget_size(type)), 8)]), of: UInt8.self, dataset)
-            guard let strings = HDF5File.readStrings(type: type, count: n, read: { mem, buf in
+            guard let strings = HDF5File.readStrings(type: type, count: n, file: path, location: dataset, read: { mem, buf in
                 H5Dread(d, mem, probity_h5s_all(), probity_h5s_all(), probity_h5p_default(), buf)
             }) else { throw fail(dataset, "cannot read strings") }
             return strings
@@ -135,10 +162,11 @@ extension HDF5File {
             let type = H5Aget_type(a); defer { H5Tclose(type) }
             let space = H5Aget_space(a); defer { H5Sclose(space) }
             let n = Swift.max(Int(H5Sget_simple_extent_npoints(space)), 1)
+            try checkReadSize(HDF5File.product([n, Swift.max(Int(H5Tget_size(type)), 8)]), of: UInt8.self, "\(object)@\(name)")
             let isScalar = H5Sget_simple_extent_ndims(space) == 0
             switch H5Tget_class(type) {
             case H5T_STRING:
-                guard let s = HDF5File.readStrings(type: type, count: n, read: { mem, buf in H5Aread(a, mem, buf) }) else {
+                guard let s = HDF5File.readStrings(type: type, count: n, file: path, location: "\(object)@\(name)", read: { mem, buf in H5Aread(a, mem, buf) }) else {
                     throw fail("\(object)@\(name)", "cannot read string attribute")
                 }
                 return isScalar ? .string(s.first ?? "") : .strings(s)
