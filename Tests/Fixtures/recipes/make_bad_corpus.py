@@ -224,3 +224,42 @@ write("coco_not_json.json", b'{"images": [{"id": 1, "file_name": "a.png"}], "ann
 write("coco_wrong_types.json", json.dumps({"images": "none", "annotations": 3, "categories": []}).encode())
 write("labels_not_csv.csv", b'file,label\n"a.png,0\nb.png\n')
 write("labels_three_fields.csv", b"file,label\na.png,0,1\n")
+
+# ---------------------------------------------------------------------------------------------
+# Seeds for the fuzz targets (Tests/Fuzz/corpus/<target>/): valid files of each kind, so the
+# mutations start from inputs that get deep into the readers, beside the broken ones above
+# (`make fuzz` adds those, the PNG fixtures and the committed suites from where they are).
+
+seeds = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Fuzz", "corpus")
+for target in ("onnx", "png", "suite", "dataset"):
+    os.makedirs(os.path.join(seeds, target), exist_ok=True)
+
+
+def seed(target, name, data):
+    with open(os.path.join(seeds, target, name), "wb") as f:
+        f.write(data)
+
+
+seed("onnx", "tiny_conv.onnx", valid)
+more = [
+    node("Conv", ["input", "w", "b"], ["conv"], "conv"),
+    node("BatchNormalization", ["conv", "s", "b", "b", "s"], ["bn"], "bn"),
+    node("Relu", ["bn"], ["act"], "act"),
+    node("MaxPool", ["act"], ["pool"], "pool", lend(5, lend(1, "kernel_shape") + vint(20, 7) + packed_ints(8, [2, 2]))),
+    node("Flatten", ["pool"], ["flat"], "flatten"),
+    node("Gemm", ["flat", "fc", "fcb"], ["gemm"], "fc", lend(5, lend(1, "transB") + vint(20, 2) + vint(3, 1))),
+    node("Softmax", ["gemm"], ["logits"], "softmax"),
+]
+seed("onnx", "tiny_bn_pool_gemm_softmax.onnx", model(
+    more,
+    [tensor("w", (2, 3, 3, 3), [((i * 7) % 11 - 5) / 10 for i in range(54)]), tensor("b", [2], [0.1, -0.1]), tensor("s", [2], [1.0, 0.5]),
+     tensor("fc", (3, 50), [((i * 5) % 7 - 3) / 10 for i in range(150)]), tensor("fcb", [3], [0, 0.1, 0.2])],
+    [value_info("input", (1, 3, 8, 8))], [value_info("logits", [1, 3])]))
+seed("dataset", "valid.h5", open(dataset("_seed.h5", boxes=[[1, 1, 8, 8]]), "rb").read())
+os.remove(path("_seed.h5"))
+seed("suite", "small.yaml", b"dataset: d.h5\nmodel: m.onnx\nsamples: {split: test, first: 8, every: 2}\nbatch: 4\nseed: 3\n"
+     b"target: label\nexplainers:\n  - saliency\n  - integrated_gradients: {steps: 4, baseline: black}\n"
+     b"metrics:\n  - deletion: {substrate: blur}\n  - pointing_game\nmetric_options: {sign: abs}\ngate: g.yaml\nkeep_going: true\n")
+seed("suite", "policy.yaml", b"alpha: 0.05\nrules:\n  - {explainer: gradcam, metric: pointing_game, min: 0.8}\n"
+     b"  - {explainer: saliency, metric: insertion, max_drop: 0.02, against: baseline}\n")
+seed("png", "rgb_8x8.png", png(8, 8))
