@@ -90,7 +90,7 @@ fuzz: fuzz-build build
 	  t=$${k%%:*}; d=$${k##*:}; mkdir -p .build-fuzz/findings/$$d; \
 	  echo "make fuzz: Fuzz$$t for $(FUZZ_SECONDS) s"; \
 	  if [ $$d = dataset ]; then mode="-fork=1 -ignore_timeouts=1 -ignore_ooms=0 -ignore_crashes=0"; else mode=""; fi; \
-	  ASAN_OPTIONS=detect_leaks=0 .build-fuzz/release/Fuzz$$t $(FUZZ_FLAGS) $$mode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=.build-fuzz/findings/$$d/ .build-fuzz/corpus/$$d || exit 1; \
+	  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 .build-fuzz/release/Fuzz$$t $(FUZZ_FLAGS) $$mode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=.build-fuzz/findings/$$d/ .build-fuzz/corpus/$$d || exit 1; \
 	done
 	@# libhdf5 loops for ever on some damaged global heaps (a C loop no Swift code can stop): the dataset
 	@# target goes on past such timeouts, and each must be refused by Probity's watchdog (status 2).

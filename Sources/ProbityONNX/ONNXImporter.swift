@@ -80,6 +80,7 @@ public struct ONNXImporter: Sendable {
                 problems.append(cycle.count == 1 ? "node \(names) reads its own output (a cycle)" : "nodes \(names) form a cycle")
             }
         }
+        if model.graph.output.isEmpty { problems.append("the graph declares no output (a classifier's scores)") }
         for out in model.graph.output where !known.contains(out.name) && !model.graph.node.contains(where: { $0.output.contains(out.name) }) {
             problems.append("graph output \(out.name) is never computed")
         }
