@@ -134,6 +134,12 @@ final class ExternalFailureTests: XCTestCase {
         try assertFailedRows(dir + "/out2")
         let gate = try CLI.run(["gate", "--policy", dir + "/policy.yaml", "--run", dir + "/out2"])
         XCTAssertEqual(gate.status, 1, gate.stdout + gate.stderr)
+        // --json judges the suite's gate too (it used to skip it and exit 0).
+        let json = try CLI.run(["run", try suite("keep", keepGoing: true), "--out", dir + "/out2", "--json"])
+        XCTAssertEqual(json.status, 1, json.stdout + json.stderr)
+        let verdict = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["gate"] as? [String: Any], json.stdout)
+        XCTAssertEqual(verdict["passed"] as? Bool, false)
+        XCTAssertEqual(verdict["failed"] as? Int, 1)
     }
 
     /// Samples 4…7 of the external explainer are `failed` on both metrics, 0…3 `ok`; the

@@ -36,7 +36,14 @@ struct RunCommand: ParsableCommand {
                                    "report": "report.html"]
                     .mapValues { outcome.out + "/" + $0 }
             }
+            // The suite's gate is judged here too (it was skipped with --json), and fails the command the same way.
+            let gate = job.shard == nil ? try judgeGate(spec, outcome.out) : nil
+            if let gate {
+                result["gate"] = ["policy": gate.policy, "passed": gate.passed, "rules": gate.outcomes.count, "failed": gate.failures,
+                                  "junit": outcome.out + "/gate.xml", "markdown": outcome.out + "/gate.md"]
+            }
             try printJSON(result)
+            if let gate, !gate.passed { throw ExitCode(1) }
             return
         }
         for note in outcome.notes { FileHandle.standardError.write(Data("probity: \(note)\n".utf8)) }
@@ -60,11 +67,17 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The suite's `gate:` policy, judged on the run just written (gate.xml and gate.md beside it).
-    func checkGate(_ spec: Suite, _ out: String) throws {
-        guard let policy = spec.gate else { return }
+    func judgeGate(_ spec: Suite, _ out: String) throws -> GateResult? {
+        guard let policy = spec.gate else { return nil }
         let result = try Gate(policy: try GatePolicy(contentsOf: policy), run: try RunResults(directory: out)).evaluate()
         try AtomicFile.write(Data(result.junit.utf8), to: out + "/gate.xml")
         try AtomicFile.write(Data(result.markdown.utf8), to: out + "/gate.md")
+        return result
+    }
+
+    /// Prints the gate's verdict; a failed gate exits 1.
+    func checkGate(_ spec: Suite, _ out: String) throws {
+        guard let result = try judgeGate(spec, out) else { return }
         print(result.text, terminator: "")
         if !result.passed { throw ExitCode(1) }
     }
