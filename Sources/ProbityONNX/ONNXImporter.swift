@@ -81,6 +81,10 @@ public struct ONNXImporter: Sendable {
             }
         }
         if model.graph.output.isEmpty { problems.append("the graph declares no output (a classifier's scores)") }
+        let silent = model.graph.node.filter { ($0.output.first ?? "").isEmpty }
+        if !silent.isEmpty {
+            problems.append("node\(silent.count > 1 ? "s" : "") \(silent.prefix(5).map(\.label).joined(separator: ", ")) name\(silent.count > 1 ? "" : "s") no output")
+        }
         for out in model.graph.output where !known.contains(out.name) && !model.graph.node.contains(where: { $0.output.contains(out.name) }) {
             problems.append("graph output \(out.name) is never computed")
         }

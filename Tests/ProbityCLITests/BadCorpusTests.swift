@@ -45,6 +45,7 @@ final class BadCorpusTests: XCTestCase {
         ("onnx_huge_weight_dims.onnx", .model, "initializer w: has 54 values for shape [1000000, 1000000, 1, 1]"),
         ("onnx_huge_input_dims.onnx", .model, "would hold 1×3×1000000×1000000 values, more than the 268435456 per sample Probity allocates"),
         ("fuzz_onnx_no_output.onnx", .model, "the graph declares no output"),
+        ("fuzz_onnx_node_without_output.onnx", .model, "names no output"),
         ("png_corrupt_crc.png", .image, "corrupt or truncated PNG data: IDAT: CRC error"),
         ("png_truncated.png", .image, "corrupt or truncated PNG data"),
         ("png_not_png.png", .image, "not a readable PNG: Not a PNG file"),
