@@ -163,6 +163,14 @@ public struct ONNXImporter: Sendable {
             case nil: throw ProbityError.badInput(file: file, location: out.name, problem: "graph output is never computed")
             }
         }
+        // Every value a node reads must be an input, a constant or another node's output: the
+        // engine has no memory for anything else.
+        let produced = Set(context.graph.inputs).union(context.graph.nodes.map(\.output))
+        for node in context.graph.nodes {
+            if let v = node.inputs.first(where: { !produced.contains($0) && context.graph.values[$0].constant == nil }) {
+                throw ProbityError.badInput(file: file, location: "node \(node.name)", problem: "reads \(context.graph.values[v].name), which nothing computes")
+            }
+        }
         return context.graph
     }
 
