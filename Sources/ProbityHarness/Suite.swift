@@ -228,7 +228,7 @@ public struct Suite: Sendable, Equatable {
         }
         if let list = node.sequence {
             return SampleSelection(indices: try list.map { item in
-                guard let v = item.int, v >= 0 else { throw fail(item, "`samples` indices must be non-negative integers") }
+                guard let v = item.decimalInteger, v >= 0 else { throw fail(item, "`samples` indices must be non-negative integers") }
                 return v
             })
         }
@@ -237,10 +237,10 @@ public struct Suite: Sendable, Equatable {
         for (k, v) in m {
             switch k.string ?? "" {
             case "first":
-                guard let n = v.int, n > 0 else { throw fail(v, "`samples.first` must be a positive integer") }
+                guard let n = v.decimalInteger, n > 0 else { throw fail(v, "`samples.first` must be a positive integer") }
                 sel.first = n
             case "every":
-                guard let n = v.int, n > 0 else { throw fail(v, "`samples.every` must be a positive integer") }
+                guard let n = v.decimalInteger, n > 0 else { throw fail(v, "`samples.every` must be a positive integer") }
                 sel.every = n
             case "split":
                 switch v.string ?? "" {

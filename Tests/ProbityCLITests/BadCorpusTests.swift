@@ -56,6 +56,7 @@ final class BadCorpusTests: XCTestCase {
         ("suite_missing_model.yaml", .suite, "line 2: `model`: no file \(folder)/no_such_model.onnx"),
         ("suite_not_yaml.yaml", .suite, "is not valid YAML: line 2, column 8"),
         ("suite_list.yaml", .suite, "line 1: a suite is a mapping of keys"),
+        ("fuzz_suite_sexagesimal_overflow.yaml", .suite, "line 3: `samples.first` must be a positive integer"),
         ("shard_3_of_2", .merge, "bad shard 3/2"),
         ("coco_not_json.json", .coco, "not valid JSON"),
         ("coco_wrong_types.json", .coco, "images: expected Array"),

@@ -208,6 +208,8 @@ texts = {
     "suite_missing_model.yaml": "dataset: ../../../datasets/shapes.h5\nmodel: no_such_model.onnx\nexplainers: [saliency]\nmetrics: [deletion]\n",
     "suite_not_yaml.yaml": "dataset: [unclosed\n  model: {\n",
     "suite_list.yaml": "- saliency\n- deletion\n",
+    # Found by `make fuzz`: YAML 1.1 reads `1:0:…` as a base-60 integer, and Yams trapped on its overflow.
+    "fuzz_suite_sexagesimal_overflow.yaml": suite_head + "samples: {first: 1:0:0:0:0:0:0:0:0:0:0:0:0:0:0}\nexplainers: [saliency]\nmetrics: [deletion]\n",
 }
 for name, text in texts.items():
     write(name, text.encode())
