@@ -42,39 +42,13 @@ extension HDF5File {
         return t
     }
 
-    /// Seconds a read of variable-length strings may take before `stuckRead` runs. Such strings
-    /// live in the file's global heap, and libhdf5 1.10 can loop for ever on a damaged one
-    /// (found by `make fuzz`, `Tests/Fixtures/bad/fuzz_global_heap_loop.h5`); a C loop cannot be
-    /// interrupted, so the watchdog ends the process instead. Class and sample names read in
-    /// milliseconds; nil turns the watchdog off.
-    nonisolated(unsafe) public static var stringReadLimit: Double? = 5
-
-    /// What happens when a string read overruns `stringReadLimit`: by default the one-line error
-    /// every command prints for bad input, naming the file and the object, and exit status 2
-    /// (results already written stay: writes are atomic). `_exit`, not `exit`: libhdf5's exit
-    /// handlers must not run while another thread is inside it.
-    nonisolated(unsafe) public static var stuckRead: @Sendable (_ file: String, _ location: String) -> Void = { file, location in
-        FileHandle.standardError.write(Data("probity: error: \(file): \(location): libhdf5 did not finish reading its strings (a damaged global heap)\n".utf8))
-        _exit(2)
-    }
-
-    /// Runs `body` under the `stringReadLimit` watchdog.
-    static func watched<T>(_ file: String, _ location: String, _ body: () -> T) -> T {
-        guard let limit = stringReadLimit else { return body() }
-        let action = stuckRead
-        let alarm = DispatchWorkItem { action(file, location) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: alarm)
-        defer { alarm.cancel() }
-        return body()
-    }
-
     /// Reads strings of `type` from an object via `readInto(memType, buffer)`; `file` and
     /// `location` name it for the watchdog.
     static func readStrings(type fileType: hid_t, count n: Int, file: String, location: String, read: (hid_t, UnsafeMutableRawPointer) -> herr_t) -> [String]? {
         if H5Tis_variable_str(fileType) > 0 {
             let mem = vlenStringType(); defer { H5Tclose(mem) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
-            let status = watched(file, location) { pointers.withUnsafeMutableBytes { read(mem, $0.baseAddress!) } }
+            let status = HDF5StringGuard.run(file, location) { pointers.withUnsafeMutableBytes { read(mem, $0.baseAddress!) } }
             if status < 0 { return nil }
             defer {
                 var dims = [hsize_t(n)]

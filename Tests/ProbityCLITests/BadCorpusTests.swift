@@ -35,6 +35,7 @@ final class BadCorpusTests: XCTestCase {
         ("scale_nan.h5", .dataset, "/@input_scale: expected finite numbers, found [nan, 1.0, 1.0]"),
         ("offset_inf.h5", .dataset, "/@input_offset: expected finite numbers, found [0.0, inf, 0.0]"),
         ("fuzz_global_heap_loop.h5", .dataset, "/class_names: libhdf5 did not finish reading its strings (a damaged global heap)"),
+        ("fuzz_global_heap_segv.h5", .dataset, "libhdf5 crashed reading its strings (a damaged global heap)"),
         ("huge_declared.h5", .dataset, "/labels: declares 1000000000000 values, more than the 2 GiB Probity reads at once"),
         ("onnx_empty.onnx", .model, "not a valid ONNX model (no graph or no nodes)"),
         ("onnx_truncated.onnx", .model, "not a valid ONNX model (protobuf decoding failed: truncated)"),

@@ -3,13 +3,14 @@ import FuzzSupport
 import ProbityData
 
 /// libFuzzer target: the dataset reader (HDF5 through libhdf5, the schema checks, metadata,
-/// one sample's pixels and model input, ground truth) on arbitrary bytes. The string-read
-/// watchdog is off here, so libhdf5's loops on damaged global heaps show up as libFuzzer
-/// timeouts (`make fuzz` runs this target in fork mode and checks that Probity refuses each).
+/// one sample's pixels and model input, ground truth) on arbitrary bytes. `HDF5StringGuard` is
+/// off here, so libhdf5's loops and crashes on damaged global heaps show up as libFuzzer
+/// timeouts and crashes; `make fuzz` runs this target in fork mode past them and then checks
+/// that Probity itself refuses each such file with status 2 and no crash.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDataset(_ bytes: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data = bytes else { return 0 }
-    HDF5File.stringReadLimit = nil
+    HDF5StringGuard.enabled = false
     let path = FuzzFile.write(data, size, suffix: ".h5")
     if let file = try? HDF5File(path: path) { _ = DatasetSchema.violations(of: file, deep: true) }
     guard let dataset = try? Dataset(path: path) else { return 0 }
