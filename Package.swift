@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Probity: scores explanation methods for image models against each other.
 // Targets follow ../shared/DESIGN.md, lowest layer first.
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -63,3 +64,17 @@ let package = Package(
         .testTarget(name: "ProbityCLITests", dependencies: ["ProbityData", "ProbityONNX", "ProbityExplainers", "probity"]),  // runs the built `probity` as a process
     ]
 )
+
+// libFuzzer targets (Tests/Fuzz/): declared only when PROBITY_FUZZ is set, as `make fuzz` does,
+// so `swift build`, `make test` and CI never build them. Each is an executable whose main is
+// libFuzzer's; `make fuzz` compiles every module with -sanitize=fuzzer,address for coverage.
+if ProcessInfo.processInfo.environment["PROBITY_FUZZ"] != nil {
+    let flags: [String] = ["-parse-as-library", "-sanitize=fuzzer,address"]
+    package.targets.append(.target(name: "CFuzzer", path: "Tests/Fuzz/CFuzzer"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Tests/Fuzz/FuzzSupport"))
+    for (name, module) in [("FuzzONNX", "ProbityONNX"), ("FuzzPNG", "ProbityData"), ("FuzzSuite", "ProbityHarness"), ("FuzzDataset", "ProbityData")] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport", .target(name: module), "ProbityCore"], path: "Tests/Fuzz/\(name)",
+                                                 swiftSettings: [.unsafeFlags(flags)], linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

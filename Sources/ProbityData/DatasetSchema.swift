@@ -34,6 +34,13 @@ public enum DatasetSchema {
         var found: [Violation] = []
         func add(_ location: String, _ problem: String) { found.append(Violation(location: location, problem: problem)) }
         func info(_ path: String) -> HDF5File.DatasetInfo? { file.exists(path) ? (try? file.info(path)) : nil }
+        /// The values of `path`, or nil with the read's problem added (too large, unreadable).
+        func readAll<T: HDF5Scalar>(_ path: String, _ type: T.Type) -> [T]? {
+            do { return try file.read(path, as: T.self) } catch {
+                if case let ProbityError.badInput(_, _, problem) = error { add(path, problem) } else { add(path, "\(error)") }
+                return nil
+            }
+        }
 
         // Images decide N, H, W, C.
         guard let images = info("/images") else {
@@ -66,7 +73,7 @@ public enum DatasetSchema {
             }
             if labels.rank != 1 || (images.rank == 4 && labels.shape[0] != n) {
                 add("/labels", "expected shape [\(n)], found \(labels.shape)")
-            } else if labels.kind.isInteger, let values = try? file.read("/labels", as: Int64.self) {
+            } else if labels.kind.isInteger, let values = readAll("/labels", Int64.self) {
                 if let bad = values.firstIndex(where: { $0 < 0 || (classCount != nil && $0 >= Int64(classCount!)) }) {
                     let range = classCount.map { "0..<\($0)" } ?? "≥ 0"
                     add("/labels", "label \(values[bad]) of sample \(bad) is out of range (expected \(range))")
@@ -91,7 +98,7 @@ public enum DatasetSchema {
                 if d.rank != 1 || d.shape[0] != m { add(name, "expected shape [\(m)], found \(d.shape)") }
             }
             if let boxes, boxes.rank == 2, boxes.shape[1] == 4, boxes.kind.isFloat,
-               let values = try? file.read("/boxes", as: Float.self) {
+               let values = readAll("/boxes", Float.self) {
                 for i in 0..<m {
                     let (x0, y0, x1, y1) = (values[4 * i], values[4 * i + 1], values[4 * i + 2], values[4 * i + 3])
                     if !(x0 >= 0 && y0 >= 0 && x1 <= Float(w) && y1 <= Float(h) && x0 < x1 && y0 < y1) {
@@ -100,17 +107,17 @@ public enum DatasetSchema {
                     }
                 }
             }
-            if let s = try? file.read("/box_sample", as: Int64.self), let bad = s.firstIndex(where: { $0 < 0 || $0 >= Int64(n) }) {
+            if let s = readAll("/box_sample", Int64.self), let bad = s.firstIndex(where: { $0 < 0 || $0 >= Int64(n) }) {
                 add("/box_sample", "box \(bad) names sample \(s[bad]), expected 0..<\(n)")
             }
-            if let l = try? file.read("/box_label", as: Int64.self),
+            if let l = readAll("/box_label", Int64.self),
                let bad = l.firstIndex(where: { $0 < 0 || (classCount != nil && $0 >= Int64(classCount!)) }) {
                 add("/box_label", "box \(bad) has label \(l[bad]) out of range")
             }
             if let d = info("/box_difficult") {
                 if d.kind != .unsignedInteger(bytes: 1) { add("/box_difficult", "expected uint8, found \(d.kind)") }
                 if d.shape != [m] { add("/box_difficult", "expected shape [\(m)], found \(d.shape)") }
-                else if let values = try? file.read("/box_difficult", as: UInt8.self), let bad = values.firstIndex(where: { $0 > 1 }) {
+                else if let values = readAll("/box_difficult", UInt8.self), let bad = values.firstIndex(where: { $0 > 1 }) {
                     add("/box_difficult", "box \(bad): expected 0 or 1, found \(values[bad])")
                 }
             }
@@ -126,7 +133,7 @@ public enum DatasetSchema {
         if let split = info("/split") {
             if split.kind != .unsignedInteger(bytes: 1) { add("/split", "expected uint8, found \(split.kind)") }
             if split.shape != [n] { add("/split", "expected shape [\(n)], found \(split.shape)") }
-            else if deep, let values = try? file.read("/split", as: UInt8.self), let bad = values.first(where: { $0 > 1 }) {
+            else if deep, let values = readAll("/split", UInt8.self), let bad = values.first(where: { $0 > 1 }) {
                 add("/split", "expected values 0 (train) or 1 (test), found \(bad)")
             }
         }
@@ -148,6 +155,7 @@ public enum DatasetSchema {
                 if let v = a.floatArray {
                     if c > 0 && v.count != c { add("/@\(name)", "expected \(c) values (one per channel), found \(v.count)") }
                     if name == "input_scale" && v.contains(0) { add("/@\(name)", "expected non-zero scales, found \(v)") }
+                    if v.contains(where: { !$0.isFinite }) { add("/@\(name)", "expected finite numbers, found \(v)") }
                 } else { add("/@\(name)", "expected float32 [\(c)], found \(a)") }
             default: add("/@\(name)", "missing attribute (expected float32 [\(c)])")
             }

@@ -49,11 +49,39 @@ extension HDF5File {
         }
     }
 
+    /// The most bytes one read allocates (2 GiB). A file can declare any size in a few bytes
+    /// (a chunked dataset that holds no data); reads past this are refused, naming the dataset,
+    /// instead of the process aborting on the allocation.
+    public static let maxReadBytes = 1 << 31
+
+    /// Throws unless `count` values of `T` fit under `maxReadBytes` (nil: the count overflowed).
+    func checkReadSize<T>(_ count: Int?, of type: T.Type, _ dataset: String) throws {
+        let bytes = count.flatMap { c -> Int? in
+            let (b, overflow) = c.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+            return overflow || c < 0 ? nil : b
+        }
+        guard let bytes, bytes <= HDF5File.maxReadBytes else {
+            throw ProbityError.badInput(file: path, location: dataset, problem: "declares \(count.map(String.init) ?? "more than 2⁶³") values, more than the \(HDF5File.maxReadBytes >> 30) GiB Probity reads at once (a damaged or hostile file?)")
+        }
+    }
+
+    /// The product of `extents`, or nil when it overflows.
+    static func product(_ extents: some Sequence<Int>) -> Int? {
+        var n = 1
+        for e in extents {
+            let (p, overflow) = n.multipliedReportingOverflow(by: e)
+            if overflow || e < 0 { return nil }
+            n = p
+        }
+        return n
+    }
+
     /// The whole dataset, converted to `T` by HDF5.
     public func read<T: HDF5Scalar>(_ dataset: String, as type: T.Type = T.self) throws -> [T] {
         try withDataset(dataset) { d in
             let space = H5Dget_space(d); defer { H5Sclose(space) }
             let n = Int(H5Sget_simple_extent_npoints(space))
+            try checkReadSize(n, of: T.self, dataset)
             var out = [T](repeating: T.zero, count: n)
             if n == 0 { return out }
             let status = out.withUnsafeMutableBytes { H5Dread(d, T.nativeType, probity_h5s_all(), probity_h5s_all(), probity_h5p_default(), $0.baseAddress) }
@@ -70,8 +98,9 @@ extension HDF5File {
             guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
                 throw ProbityError.badInput(file: path, location: dataset, problem: "rows \(rows) out of range for shape \(shape)")
             }
-            let item = shape.dropFirst().reduce(1, *)
-            var out = [T](repeating: T.zero, count: rows.count * item)
+            let total = HDF5File.product(shape.dropFirst()).flatMap { HDF5File.product([$0, rows.count]) }
+            try checkReadSize(total, of: T.self, dataset)
+            var out = [T](repeating: T.zero, count: total!)
             if out.isEmpty { return out }
             var start = [hsize_t](repeating: 0, count: shape.count)
             var count = shape.map { hsize_t($0) }

@@ -42,12 +42,13 @@ extension HDF5File {
         return t
     }
 
-    /// Reads strings of `type` from an object via `readInto(memType, buffer)`.
-    static func readStrings(type fileType: hid_t, count n: Int, read: (hid_t, UnsafeMutableRawPointer) -> herr_t) -> [String]? {
+    /// Reads strings of `type` from an object via `readInto(memType, buffer)`; `file` and
+    /// `location` name it for the watchdog.
+    static func readStrings(type fileType: hid_t, count n: Int, file: String, location: String, read: (hid_t, UnsafeMutableRawPointer) -> herr_t) -> [String]? {
         if H5Tis_variable_str(fileType) > 0 {
             let mem = vlenStringType(); defer { H5Tclose(mem) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
-            let status = pointers.withUnsafeMutableBytes { read(mem, $0.baseAddress!) }
+            let status = HDF5StringGuard.run(file, location) { pointers.withUnsafeMutableBytes { read(mem, $0.baseAddress!) } }
             if status < 0 { return nil }
             defer {
                 var dims = [hsize_t(n)]
@@ -80,7 +81,8 @@ extension HDF5File {
             }
             let space = H5Dget_space(d); defer { H5Sclose(space) }
             let n = Int(H5Sget_simple_extent_npoints(space))
-            guard let strings = HDF5File.readStrings(type: type, count: n, read: { mem, buf in
+            try checkReadSize(HDF5File.product([n, Swift.max(Int(H5Tget_size(type)), 8)]), of: UInt8.self, dataset)
+            guard let strings = HDF5File.readStrings(type: type, count: n, file: path, location: dataset, read: { mem, buf in
                 H5Dread(d, mem, probity_h5s_all(), probity_h5s_all(), probity_h5p_default(), buf)
             }) else { throw fail(dataset, "cannot read strings") }
             return strings
@@ -134,10 +136,11 @@ extension HDF5File {
             let type = H5Aget_type(a); defer { H5Tclose(type) }
             let space = H5Aget_space(a); defer { H5Sclose(space) }
             let n = Swift.max(Int(H5Sget_simple_extent_npoints(space)), 1)
+            try checkReadSize(HDF5File.product([n, Swift.max(Int(H5Tget_size(type)), 8)]), of: UInt8.self, "\(object)@\(name)")
             let isScalar = H5Sget_simple_extent_ndims(space) == 0
             switch H5Tget_class(type) {
             case H5T_STRING:
-                guard let s = HDF5File.readStrings(type: type, count: n, read: { mem, buf in H5Aread(a, mem, buf) }) else {
+                guard let s = HDF5File.readStrings(type: type, count: n, file: path, location: "\(object)@\(name)", read: { mem, buf in H5Aread(a, mem, buf) }) else {
                     throw fail("\(object)@\(name)", "cannot read string attribute")
                 }
                 return isScalar ? .string(s.first ?? "") : .strings(s)

@@ -20,6 +20,8 @@ public struct ExplainRun {
     /// Samples per explainer call.
     public var batch: Int = 8
     public var overwrite = false
+    /// Mark samples whose external explainer fails `failed` and go on (`--keep-going`).
+    public var keepGoing = false
 
     public init(modelPath: String, datasetPath: String, explainer: any Explainer, indices: [Int], out: String) {
         self.modelPath = modelPath; self.datasetPath = datasetPath; self.explainer = explainer; self.indices = indices; self.out = out
@@ -54,6 +56,7 @@ public struct ExplainRun {
         var stage = Explaining(model: model, dataset: dataset, cache: cache, modelSHA256: try FileHash.sha256(modelPath), datasetSHA256: try FileHash.sha256(datasetPath))
         stage.target = target
         stage.seed = seed
+        stage.keepGoing = keepGoing
         let (key, _) = try stage.prepare(explainer, replace: overwrite)
         // The samples still missing, in batches (a rerun over more samples computes only the new ones).
         let finished = try cache.done(key)

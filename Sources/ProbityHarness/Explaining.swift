@@ -7,14 +7,17 @@ import ProbityReports
 
 /// Explaining: one explainer over batches of dataset samples into the attribution cache, one
 /// journal record per batch, skipping batches already there — the stage `probity explain` and
-/// `probity run` share. A failed external program marks its samples failed (NaN maps, the
-/// `failed` diagnostic) and the run goes on.
+/// `probity run` share. A failed external program stops the stage with its message (batches
+/// finished before it stay in the journal); with `keepGoing` its samples are marked failed
+/// instead (NaN maps, the `failed` diagnostic, `failed` scores) and the stage goes on.
 public struct Explaining {
     public var model: any Model
     public var dataset: Dataset
     public var cache: AttributionCache
     public var target: TargetRule = .predicted
     public var seed: UInt64 = 0
+    /// Mark the samples of a failed external program `failed` and go on, instead of stopping.
+    public var keepGoing = false
     public var modelSHA256: String
     public var datasetSHA256: String
 
@@ -68,6 +71,10 @@ public struct Explaining {
             do {
                 result = try explainer.explain(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing), model: model)
             } catch let e as ExplainerFailure {
+                guard keepGoing else {
+                    let which = part.count == 1 ? "sample \(part[0])" : "samples \(part.map(String.init).joined(separator: ", "))"
+                    throw ProbityError.invalidArgument("\(e.message) (on \(which); --keep-going marks such samples failed and goes on)")
+                }
                 failed = 1
                 result = Attribution(maps: Tensor(shape: [part.count, dataset.height, dataset.width], storage: [Float](repeating: .nan, count: part.count * plane)))
                 outcome.failures.append(contentsOf: part.map { ($0, e.message) })

@@ -65,7 +65,7 @@ public struct GatePolicy: Sendable, Equatable {
         for (k, v) in top {
             switch k.string ?? "" {
             case "alpha":
-                guard let a = v.float, a > 0, a < 1 else { throw fail(v, "`alpha` must be a number between 0 and 1") }
+                guard let a = v.decimalNumber, a > 0, a < 1 else { throw fail(v, "`alpha` must be a number between 0 and 1") }
                 alpha = a
             case "rules":
                 sawRules = true
@@ -95,7 +95,7 @@ public struct GatePolicy: Sendable, Equatable {
         guard let metric = fields["metric"]?.string, !metric.isEmpty else { throw fail(node, "a rule needs `metric`") }
         func number(_ key: String) throws -> Double? {
             guard let v = fields[key] else { return nil }
-            guard let x = v.float, x.isFinite else { throw fail(v, "`\(key)` must be a number") }
+            guard let x = v.decimalNumber, x.isFinite else { throw fail(v, "`\(key)` must be a number") }
             return x
         }
         let rule = Rule(explainer: explainer, metric: metric, variant: fields["variant"]?.string ?? "", min: try number("min"), max: try number("max"),

@@ -26,6 +26,9 @@ public struct Suite: Sendable, Equatable {
     public var explainers: [ExplainerSpec]
     public var metrics: [MetricSpec]
     public var gate: String?
+    /// `keep_going: true`: samples an external explainer fails on are marked `failed` and the
+    /// run goes on (as `probity run --keep-going`); the gate then fails rules that cover them.
+    public var keepGoing: Bool
 
     public struct ExplainerSpec: Sendable, Equatable {
         public var name: String
@@ -46,7 +49,7 @@ public struct Suite: Sendable, Equatable {
         public static let all = SampleSelection()
     }
 
-    static let keys = ["name", "dataset", "model", "samples", "batch", "seed", "target", "metric_target", "out", "explainers", "metrics", "metric_options", "gate"]
+    static let keys = ["name", "dataset", "model", "samples", "batch", "seed", "target", "metric_target", "out", "explainers", "metrics", "metric_options", "gate", "keep_going"]
 
     /// The explainers, made (option values validated).
     public func makeExplainers() throws -> [any Explainer] {
@@ -145,6 +148,10 @@ public struct Suite: Sendable, Equatable {
             return full
         }
         samples = try Suite.samples(fields["samples"], fail: fail)
+        if let (s, node) = try scalar("keep_going") {
+            guard let v = Bool(s) else { throw fail(node, "`keep_going` must be true or false, got \(s)") }
+            keepGoing = v
+        } else { keepGoing = false }
 
         // Explainers and metrics: a list of names, or of one-key mappings name → options.
         func entries(_ key: String) throws -> [(String, [String: String], Node)] {
@@ -221,7 +228,7 @@ public struct Suite: Sendable, Equatable {
         }
         if let list = node.sequence {
             return SampleSelection(indices: try list.map { item in
-                guard let v = item.int, v >= 0 else { throw fail(item, "`samples` indices must be non-negative integers") }
+                guard let v = item.decimalInteger, v >= 0 else { throw fail(item, "`samples` indices must be non-negative integers") }
                 return v
             })
         }
@@ -230,10 +237,10 @@ public struct Suite: Sendable, Equatable {
         for (k, v) in m {
             switch k.string ?? "" {
             case "first":
-                guard let n = v.int, n > 0 else { throw fail(v, "`samples.first` must be a positive integer") }
+                guard let n = v.decimalInteger, n > 0 else { throw fail(v, "`samples.first` must be a positive integer") }
                 sel.first = n
             case "every":
-                guard let n = v.int, n > 0 else { throw fail(v, "`samples.every` must be a positive integer") }
+                guard let n = v.decimalInteger, n > 0 else { throw fail(v, "`samples.every` must be a positive integer") }
                 sel.every = n
             case "split":
                 switch v.string ?? "" {

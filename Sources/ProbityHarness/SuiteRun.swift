@@ -26,9 +26,12 @@ public struct SuiteRun {
     public var suite: Suite
     public var out: String
     public var shard: Shard?
+    /// Samples whose external explainer fails are marked `failed` and the run goes on
+    /// (`--keep-going`, or `keep_going: true` in the suite); otherwise the run stops there.
+    public var keepGoing: Bool
 
-    public init(suite: Suite, out: String? = nil, shard: Shard? = nil) {
-        self.suite = suite; self.out = out ?? suite.out; self.shard = shard
+    public init(suite: Suite, out: String? = nil, shard: Shard? = nil, keepGoing: Bool = false) {
+        self.suite = suite; self.out = out ?? suite.out; self.shard = shard; self.keepGoing = keepGoing || suite.keepGoing
     }
 
     public struct Outcome: Sendable {
@@ -77,6 +80,7 @@ public struct SuiteRun {
         var explaining = Explaining(model: model, dataset: dataset, cache: cache, modelSHA256: modelSHA, datasetSHA256: datasetSHA)
         explaining.target = suite.target
         explaining.seed = suite.seed
+        explaining.keepGoing = keepGoing
         var keys: [String] = []
         for e in explainers {
             let (key, replaced) = try explaining.prepare(e, replace: true)

@@ -105,9 +105,11 @@ public struct MetricOutput: Sendable {
         self.scores = scores; self.curves = curves; self.status = status; self.variants = variants
     }
 
-    /// `ok`, `nan` or `constant` for a score and the map it came from.
+    /// `ok`, `nan` or `constant` for a score and the map it came from. A map holding a NaN or
+    /// an infinity is `nan` even when the score came out finite (a sort or a sum over it means
+    /// nothing), so no number from it passes as valid.
     static func status(score: Float, map: [Float]) -> String {
-        if !score.isFinite { return "nan" }
+        if !score.isFinite || map.contains(where: { !$0.isFinite }) { return "nan" }
         if let first = map.first, map.allSatisfy({ $0 == first }) { return "constant" }
         return "ok"
     }

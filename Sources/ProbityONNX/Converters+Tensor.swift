@@ -76,9 +76,17 @@ extension ONNXImporter {
             var inputs = [try c.value(node, 0), try c.value(node, 1)]
             if let axis = legacyAxis {
                 // Opset < 7: B aligns with A starting at `axis`; make that explicit for NumPy broadcasting.
+                // A computed B needs a Reshape node: a bare value of the new shape would have no
+                // producer, and the kernel read unplaced memory (found by AddressSanitizer).
                 let b = c.graph.values[inputs[1]]
                 let shape = legacyShape(b.shape, rank: c.graph.values[inputs[0]].shape.count, axis: axis)
-                inputs[1] = c.graph.addValue(name: b.name + ".aligned", shape: shape, constant: b.constant?.reshaped(to: shape))
+                if shape != b.shape {
+                    if let constant = b.constant {
+                        inputs[1] = c.graph.addValue(name: b.name + ".aligned", shape: shape, constant: constant.reshaped(to: shape))
+                    } else {
+                        inputs[1] = try c.graph.addNode(name: b.name + ".aligned", op: Reshape(to: shape), inputs: [inputs[1]], outputName: b.name + ".aligned")
+                    }
+                }
             }
             try c.emit(node, Binary(kind), inputs)
         }

@@ -58,15 +58,32 @@ public struct ONNXImporter: Sendable {
             problems.append("unsupported op \(op) at \(nodes.prefix(5).joined(separator: ", "))\(nodes.count > 5 ? " and \(nodes.count - 5) more" : "")")
         }
         if !pending.isEmpty {
+            // Nodes that read a name nothing provides; the nodes after them are not named.
             let produced = Set(model.graph.node.flatMap(\.output))
-            for node in pending.prefix(10) {
+            let orphans = pending.compactMap { node -> String? in
                 let missing = node.input.filter { !known.contains($0) && !produced.contains($0) }
-                if !missing.isEmpty {
-                    problems.append("node \(node.label) reads \(missing.joined(separator: ", ")), which no initializer, input or node provides")
-                } else {
-                    problems.append("node \(node.label) is part of a cycle")
-                }
+                return missing.isEmpty ? nil : "node \(node.label) reads \(missing.joined(separator: ", ")), which no initializer, input or node provides"
             }
+            if !orphans.isEmpty {
+                problems += orphans.prefix(10)
+            } else {
+                // The rest wait on a cycle: drop the ones that feed no other waiting node
+                // (what comes after the cycle) until only the cycle remains.
+                var cycle = pending
+                while true {
+                    let read = Set(cycle.flatMap(\.input))
+                    let feeding = cycle.filter { $0.output.contains(where: read.contains) }
+                    if feeding.count == cycle.count || feeding.isEmpty { break }
+                    cycle = feeding
+                }
+                let names = cycle.prefix(10).map(\.label).joined(separator: ", ") + (cycle.count > 10 ? " and \(cycle.count - 10) more" : "")
+                problems.append(cycle.count == 1 ? "node \(names) reads its own output (a cycle)" : "nodes \(names) form a cycle")
+            }
+        }
+        if model.graph.output.isEmpty { problems.append("the graph declares no output (a classifier's scores)") }
+        let silent = model.graph.node.filter { ($0.output.first ?? "").isEmpty }
+        if !silent.isEmpty {
+            problems.append("node\(silent.count > 1 ? "s" : "") \(silent.prefix(5).map(\.label).joined(separator: ", ")) name\(silent.count > 1 ? "" : "s") no output")
         }
         for out in model.graph.output where !known.contains(out.name) && !model.graph.node.contains(where: { $0.output.contains(out.name) }) {
             problems.append("graph output \(out.name) is never computed")
@@ -144,6 +161,14 @@ public struct ONNXImporter: Sendable {
                 let id = context.graph.addValue(name: out.name, shape: t.shape, constant: t.tensor)
                 context.graph.outputs.append(id)
             case nil: throw ProbityError.badInput(file: file, location: out.name, problem: "graph output is never computed")
+            }
+        }
+        // Every value a node reads must be an input, a constant or another node's output: the
+        // engine has no memory for anything else.
+        let produced = Set(context.graph.inputs).union(context.graph.nodes.map(\.output))
+        for node in context.graph.nodes {
+            if let v = node.inputs.first(where: { !produced.contains($0) && context.graph.values[$0].constant == nil }) {
+                throw ProbityError.badInput(file: file, location: "node \(node.name)", problem: "reads \(context.graph.values[v].name), which nothing computes")
             }
         }
         return context.graph

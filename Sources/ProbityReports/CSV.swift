@@ -4,14 +4,15 @@ import Foundation
 /// line break; numbers in Swift's shortest round-trip form, `nan` for anything not finite, so
 /// a rerun gives byte-identical files and pandas reads them with no options.
 ///
-/// A field that starts with `=`, `+`, `-` or `@` and is not a number is prefixed with a `'`
-/// (OWASP's CSV-injection advice), so a class or explainer name taken from data never becomes
-/// a formula when a spreadsheet opens the file.
+/// A field that starts with `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number
+/// is prefixed with a `'` (OWASP's CSV-injection advice), so a class or explainer name taken
+/// from data never becomes a formula when a spreadsheet opens the file. pandas reads the `'` as
+/// part of the text; numbers (`-0.25`, `+1e-3`) are left as they are.
 public enum CSV {
     /// One field, quoted where needed.
     public static func field(_ s: String) -> String {
         var s = s
-        if let first = s.first, "=+-@".contains(first), Double(s) == nil { s = "'" + s }
+        if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(s) == nil { s = "'" + s }
         return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }

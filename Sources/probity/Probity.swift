@@ -18,7 +18,7 @@ struct Probity: ParsableCommand {
     /// includes a `ValidationError` a command throws while it runs (a malformed option value);
     /// errors of the command line itself (an unknown flag, a missing option) are usage errors
     /// that swift-argument-parser reports with the usage. A message with line breaks (an HDF5
-    /// error stack) is folded onto the one line.
+    /// error stack) is folded onto the one line. Status 1 is kept for a failed gate (`ExitCode(1)`).
     static func main() {
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
@@ -28,8 +28,13 @@ struct Probity: ParsableCommand {
             fail(error.description)
         } catch let error as ValidationError {
             fail(error.message)
-        } catch {
+        } catch let error as ExitCode {
             exit(withError: error)
+        } catch let error as CleanExit {
+            exit(withError: error)
+        } catch {
+            // Any other error is still one line and status 2: status 1 means a failed gate.
+            fail(String(describing: error))
         }
     }
 

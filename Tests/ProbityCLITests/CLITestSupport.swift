@@ -25,8 +25,11 @@ enum CLI {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("probity") }
 
+    /// Runs `probity arguments`; a command still running after `timeout` seconds is killed
+    /// (its status is then SIGKILL's, which no test expects), so a hang fails instead of
+    /// stalling the suite.
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL = repository) throws -> CommandResult {
+    static func run(_ arguments: [String], in directory: URL = repository, timeout: Double? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -39,6 +42,11 @@ enum CLI {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base.path + ".out"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base.path + ".err"))
         try process.run()
+        if let timeout {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         process.waitUntilExit()
         let outData = try Data(contentsOf: URL(fileURLWithPath: base.path + ".out"))
         let errData = try Data(contentsOf: URL(fileURLWithPath: base.path + ".err"))

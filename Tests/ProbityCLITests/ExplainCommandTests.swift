@@ -93,7 +93,7 @@ final class ExplainCommandTests: XCTestCase {
     }
 
     /// An external program (Python + h5py) returns the channel sum of its images; a failing
-    /// one marks its samples failed and the run goes on; precomputed maps written by h5py read back.
+    /// one stops the command, or with --keep-going marks its samples failed and goes on; precomputed maps written by h5py read back.
     func testExternalAndPrecomputedExplainers() throws {
         let dir = try CLI.scratch()
         let data = try shapes(dir)
@@ -115,8 +115,11 @@ final class ExplainCommandTests: XCTestCase {
         print(np.abs(f['attributions'][key][:4] - x.sum(axis=3)).max() < 1e-5, int(f['diagnostics'][key]['failed'][:4].sum()))
         """, [out, data])
         XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "True 0", check.stderr)
-        let failing = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "external",
+        let stopped = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "external",
                                    "--option", "command=/usr/bin/false", "--indices", "0..1", "--out", out, "--quiet"])
+        XCTAssertEqual(stopped.status, 2, stopped.stderr)
+        let failing = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "external",
+                                   "--option", "command=/usr/bin/false", "--indices", "0..1", "--out", out, "--quiet", "--keep-going"])
         XCTAssertEqual(failing.status, 0, failing.stderr)
         XCTAssert(failing.stderr.contains("sample 0 failed") && failing.stderr.contains("exited with status 1"), failing.stderr)
         // Precomputed: float64 maps from h5py.

@@ -117,6 +117,11 @@ final class RunCommandTests: XCTestCase {
         let twice = try CLI.run(["merge", dir + "/shards/1", dir + "/shards/2", dir + "/shards/2", dir + "/shards/3", "--out", dir + "/m2"])
         XCTAssertEqual(twice.status, 2)
         XCTAssertTrue(twice.stderr.contains("is shard 2/3, and so is \(dir)/shards/2: each shard may be given once"), twice.stderr)
+        // Shard 2 run a second time into another folder (a retried job) is caught the same way: its rows are not counted twice.
+        try FileManager.default.copyItem(atPath: dir + "/shards/2", toPath: dir + "/retried2")
+        let retried = try CLI.run(["merge", dir + "/shards/1", dir + "/shards/2", dir + "/shards/3", dir + "/retried2", "--out", dir + "/m2"])
+        XCTAssertEqual(retried.status, 2)
+        XCTAssertEqual(retried.stderr, "probity: error: \(dir)/retried2: is shard 2/3, and so is \(dir)/shards/2: each shard may be given once\n")
         // An unfinished shard (no shard.json) and a shard of another suite are refused by name.
         try FileManager.default.copyItem(atPath: dir + "/shards/3", toPath: dir + "/unfinished")
         try FileManager.default.removeItem(atPath: dir + "/unfinished/shard.json")
@@ -157,7 +162,7 @@ final class RunCommandTests: XCTestCase {
         try text.write(toFile: suite, atomically: true, encoding: .utf8)
         let r = try CLI.run(["run", suite, "--out", dir + "/out"])
         XCTAssertEqual(r.status, 2)
-        XCTAssertEqual(r.stderr, "probity: error: \(suite): line 4: unknown key `batchsize`; did you mean `batch`?; a suite takes name, dataset, model, samples, batch, seed, target, metric_target, out, explainers, metrics, metric_options, gate\n")
+        XCTAssertEqual(r.stderr, "probity: error: \(suite): line 4: unknown key `batchsize`; did you mean `batch`?; a suite takes name, dataset, model, samples, batch, seed, target, metric_target, out, explainers, metrics, metric_options, gate, keep_going\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out"), "nothing starts before the suite is checked")
         let shard = try CLI.run(["run", try makeSuite(dir), "--shard", "3/2", "--out", dir + "/out"])
         XCTAssertEqual(shard.status, 2)

@@ -14,6 +14,9 @@ final class CSVTests: XCTestCase {
     func testFormulaInjectionIsInert() {
         XCTAssertEqual(CSV.field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"")
         XCTAssertEqual(CSV.field("@cmd"), "'@cmd")
+        XCTAssertEqual(CSV.field("\t=1+1"), "'\t=1+1")
+        XCTAssertEqual(CSV.field("\r=1+1"), "\"'\r=1+1\"")
+        XCTAssertEqual(CSV.field("-2+3"), "'-2+3")
         XCTAssertEqual(CSV.field("-0.25"), "-0.25")
         XCTAssertEqual(CSV.field("+1e-3"), "+1e-3")
         XCTAssertEqual(CSV.number(Double.infinity), "nan")

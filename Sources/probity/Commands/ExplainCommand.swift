@@ -42,6 +42,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Samples per explainer call.") var batch: Int = 8
     @Flag(help: "Replace an entry made with another model, dataset or target.") var overwrite = false
     @Flag(help: "No progress output.") var quiet = false
+    @Flag(help: "When an external explainer fails on a batch, mark its samples failed and go on (default: stop with its error).") var keepGoing = false
 
     func run() throws {
         var given = try Options.parse(options)
@@ -58,6 +59,7 @@ struct ExplainCommand: ParsableCommand {
         run.seed = seed
         run.batch = max(1, batch)
         run.overwrite = overwrite
+        run.keepGoing = keepGoing
         let summary = try run.run(progress: ProgressView(quiet: quiet).handler)
         for (sample, reason) in summary.failures.prefix(5) { FileHandle.standardError.write(Data("probity: sample \(sample) failed: \(reason)\n".utf8)) }
         if !summary.constant.isEmpty {

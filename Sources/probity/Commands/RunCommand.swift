@@ -16,10 +16,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Use this model instead of the suite's (e.g. a release candidate).") var model: String?
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "Print a machine-readable result (paths, counts, timings) on stdout.") var json = false
+    @Flag(help: "When an external explainer fails on a batch, mark its samples `failed` (in per_sample.csv, the report and the gate) and go on; default: stop with its error (also `keep_going: true` in the suite).") var keepGoing = false
 
     func run() throws {
         let spec = try Suite(contentsOf: suite).overriding(dataset: dataset, model: model)
-        let job = SuiteRun(suite: spec, out: out, shard: try shard.map { try Shard($0) })
+        let job = SuiteRun(suite: spec, out: out, shard: try shard.map { try Shard($0) }, keepGoing: keepGoing)
         let outcome = try job.run(progress: ProgressView(quiet: quiet || json).handler)
         let labels = ExplainerLabels.labels(outcome.explainers).mapValues { (name: $0.name, note: $0.note) }
         if json {
@@ -35,7 +36,14 @@ struct RunCommand: ParsableCommand {
                                    "report": "report.html"]
                     .mapValues { outcome.out + "/" + $0 }
             }
+            // The suite's gate is judged here too (it was skipped with --json), and fails the command the same way.
+            let gate = job.shard == nil ? try judgeGate(spec, outcome.out) : nil
+            if let gate {
+                result["gate"] = ["policy": gate.policy, "passed": gate.passed, "rules": gate.outcomes.count, "failed": gate.failures,
+                                  "junit": outcome.out + "/gate.xml", "markdown": outcome.out + "/gate.md"]
+            }
             try printJSON(result)
+            if let gate, !gate.passed { throw ExitCode(1) }
             return
         }
         for note in outcome.notes { FileHandle.standardError.write(Data("probity: \(note)\n".utf8)) }
@@ -59,11 +67,17 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The suite's `gate:` policy, judged on the run just written (gate.xml and gate.md beside it).
-    func checkGate(_ spec: Suite, _ out: String) throws {
-        guard let policy = spec.gate else { return }
+    func judgeGate(_ spec: Suite, _ out: String) throws -> GateResult? {
+        guard let policy = spec.gate else { return nil }
         let result = try Gate(policy: try GatePolicy(contentsOf: policy), run: try RunResults(directory: out)).evaluate()
         try AtomicFile.write(Data(result.junit.utf8), to: out + "/gate.xml")
         try AtomicFile.write(Data(result.markdown.utf8), to: out + "/gate.md")
+        return result
+    }
+
+    /// Prints the gate's verdict; a failed gate exits 1.
+    func checkGate(_ spec: Suite, _ out: String) throws {
+        guard let result = try judgeGate(spec, out) else { return }
         print(result.text, terminator: "")
         if !result.passed { throw ExitCode(1) }
     }
