@@ -5,6 +5,9 @@ import ProbityCore
 public protocol Model: AnyObject, Sendable {
     /// Per-sample input shape, [C, H, W].
     var inputShape: [Int] { get }
+    /// The most samples one forward or backward pass runs at once; larger inputs are split
+    /// into the chunks of `Chunking`.
+    var maxBatch: Int { get }
     /// Logits [N, classes] for inputs [N, C, H, W]; any N (batched internally).
     func logits(_ x: Tensor) throws -> Tensor
     /// One forward and backward pass over `x` (any N, batched internally). `seed` gives
@@ -45,6 +48,10 @@ public func oneHotSeeds(_ targets: [Int], range: Range<Int>, classes: Int) -> Te
 }
 
 extension Model {
+    /// 32 samples a pass, for models that do not say.
+    public var maxBatch: Int { 32 }
+
+
     /// The gradient of each sample's target logit with respect to its input.
     public func gradient(of targets: [Int], wrt x: Tensor, rule: BackwardRule = .gradient) throws -> (logits: Tensor, grad: Tensor) {
         try checkTargets(targets, x)

@@ -127,10 +127,9 @@ public final class ONNXModel: Model, @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let n = x.shape[0]
         var parts: [Tensor] = []
-        var start = 0
-        while start < n {
-            let count = Swift.min(maxBatch, n - start)
-            var batch = count == n ? x : x.slice(batch: start..<(start + count))
+        for range in Chunking.ranges(n, limit: maxBatch) {
+            let count = range.count
+            var batch = count == n ? x : x.slice(batch: range)
             var planned = count
             if let fixed = fixedBatch, fixed != count {
                 // Pad the last chunk with zeros to the declared batch; the extra rows are dropped.
@@ -140,7 +139,6 @@ public final class ONNXModel: Model, @unchecked Sendable {
             var out = try plan(batch: planned).run([batch])[0]
             out = out.rank == 2 ? out : out.reshaped(to: [planned, -1])
             parts.append(planned == count ? out : out.slice(batch: 0..<count))
-            start += count
         }
         return parts.count == 1 ? parts[0] : Tensor.concatenate(batch: parts)
     }
