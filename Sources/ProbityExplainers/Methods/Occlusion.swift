@@ -46,7 +46,7 @@ public struct Occlusion: Explainer {
             var rng = batch.rng(s, id)
             let base = try Baseline.make(options.string("baseline"), for: x, preprocessing: batch.preprocessing, rng: &rng)
             let t = batch.targets[s]
-            let reference = try model.logits(x)[0, t]
+            let reference = try batch.logits(s, model: model)[0, t]
             let positions = ys.flatMap { y in xs.map { (y, $0) } }
             var sum = [Float](repeating: 0, count: h * w), count = [Float](repeating: 0, count: h * w)
             try model.evaluate(count: positions.count, start: x) { j, occluded in
