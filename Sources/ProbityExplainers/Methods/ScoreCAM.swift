@@ -26,8 +26,7 @@ public struct ScoreCAM: Explainer {
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
         let name = try CAM.layer(options.string("layer"), model: model)
-        let r = try model.backward(batch.x, rule: .gradient, hooks: [name]) { logits, range in Tensor(shape: [range.count, logits.shape[1]]) }
-        let a = r.activations[name]!
+        let a = try model.forward(batch.x, hooks: [name]).activations[name]!
         let (n, k, h, w) = (a.shape[0], a.shape[1], a.shape[2], a.shape[3])
         let (c, height, width) = (batch.channels, batch.height, batch.width)
         var weights = Tensor(shape: [n, k])
