@@ -64,18 +64,6 @@ open class GraphModel: Model, @unchecked Sendable {
         context = ExecutionContext(threads: parent.context.threads)
     }
 
-    /// A model of one fixed graph built for batch 1 whose ops are all per sample: the graph is
-    /// rebuilt for other batch sizes by setting the leading extent of every non-constant value.
-    /// For tests and small hand-built models.
-    public convenience init(graph: Graph, name: String = "graph", maxBatch: Int = 32, threads: Int = 1) throws {
-        let input = graph.values[graph.inputs[0]].shape
-        try self.init(name: name, inputShape: Array(input.dropFirst()), maxBatch: maxBatch, threads: threads) { batch in
-            var g = graph
-            for v in g.values.indices where g.values[v].constant == nil && !g.values[v].shape.isEmpty { g.values[v].shape[0] = batch }
-            return g
-        }
-    }
-
     var executionContext: ExecutionContext { context }
     public var threads: Int { context.threads }
 
