@@ -58,12 +58,10 @@ public struct Benchmark {
         public var peakRssMb = 0.0
         public var explainerSecondsPerImage: [String: Double] = [:]
 
-        public static let keys = ["sgemm_gflops", "forward_b1_images_per_s", "forward_b32_images_per_s", "forward_b32_fraction_of_sgemm",
-                                  "fwd_bwd_b32_images_per_s", "fwd_bwd_over_fwd", "deletion_insertion_forwards_per_s",
-                                  "deletion_insertion_fraction_of_forward", "perturbation_fraction_of_forward", "ig50_over_fwd_bwd",
-                                  "two_thread_speedup", "peak_rss_mb", "explainer_seconds_per_image"]
+        /// The JSON keys, in the order of the issue.
+        public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case sgemmGflops = "sgemm_gflops", forwardB1ImagesPerS = "forward_b1_images_per_s", forwardB32ImagesPerS = "forward_b32_images_per_s"
             case forwardB32FractionOfSgemm = "forward_b32_fraction_of_sgemm", fwdBwdB32ImagesPerS = "fwd_bwd_b32_images_per_s"
             case fwdBwdOverFwd = "fwd_bwd_over_fwd", deletionInsertionForwardsPerS = "deletion_insertion_forwards_per_s"
