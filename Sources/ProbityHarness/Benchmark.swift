@@ -21,6 +21,11 @@ import ProbityONNX
 /// - Integrated Gradients (50 steps) over 51 forward + backward passes;
 /// - the speed-up from 1 to 2 threads of deletion + insertion and of Integrated Gradients;
 /// - peak resident memory per stage (`PeakMemory`).
+///
+/// Every ratio but the fraction of sgemm is taken per repetition between timings made back to
+/// back (the perturbation method, then a batch-32 forward; 1 thread, then 2 threads on the same
+/// image), and its median reported: other jobs on a shared machine come and go over minutes,
+/// and a ratio of figures timed minutes apart measures them, not Probity.
 public struct Benchmark {
     public var modelPath: String
     public var datasetPath: String
@@ -93,15 +98,15 @@ public struct Benchmark {
         let model = try ModelLoading.load(modelPath, for: dataset)
         let names = try (explainers ?? Benchmark.builtInExplainers).map { try ExplainerRegistry.type(named: $0).name }
         var report = Report()
+        var f = Figures()
         func stage(_ name: String, _ body: () throws -> [Row]) rethrows {
             progress(name)
             PeakMemory.reset()
             var rows = try body()
             if !rows.isEmpty { rows[0].peakMB = PeakMemory.megabytes() }
-            report.figures.peakRssMb = max(report.figures.peakRssMb, rows.first?.peakMB ?? 0)
+            f.peakRssMb = max(f.peakRssMb, rows.first?.peakMB ?? 0)
             report.rows += rows
         }
-        var f = Figures()
         let reps = max(1, repetitions)
         let shape = model.inputShape
         let flops = Double(try model.graph(batch: 1).flops)
@@ -121,12 +126,10 @@ public struct Benchmark {
         }
 
         // Forward and forward + backward.
-        var forward32 = Measured([1])
-        var fwdBwd32 = Measured([1])
         try stage("forward") {
             let x1 = try image(0)
             let t1 = try Measured.seconds(repetitions: reps) { _ in for _ in 0..<8 { _ = try model.logits(x1) } }.map { $0 / 8 }
-            forward32 = try Measured.seconds(repetitions: reps) { _ in _ = try model.logits(batch32) }
+            let forward32 = try Measured.seconds(repetitions: reps) { _ in _ = try model.logits(batch32) }
             let rate1 = t1.map { 1 / $0 }, rate32 = forward32.map { 32 / $0 }
             f.forwardB1ImagesPerS = rate1.median
             f.forwardB32ImagesPerS = rate32.median
@@ -136,104 +139,116 @@ public struct Benchmark {
                     Row(stage: "forward", figure: "forward, batch 32", value: rate32, unit: "images/s",
                         note: String(format: "%.1f GFLOP/s = %.1f %% of sgemm", flops * rate32.median / 1e9, 100 * f.forwardB32FractionOfSgemm))]
         }
+        // Ratios come from timings taken back to back in each repetition (`Measured.pairs`).
+        let forwardB32 = { (_: Int) throws -> Double in try Measured.time { _ = try model.logits(batch32) } / 32 }
+        let fwdBwdB32 = { (_: Int) throws -> Double in
+            try Measured.time { _ = try model.gradient(of: [Int](repeating: 0, count: 32), wrt: batch32) } / 32
+        }
         try stage("forward+backward") {
-            fwdBwd32 = try Measured.seconds(repetitions: reps) { _ in _ = try model.gradient(of: [Int](repeating: 0, count: 32), wrt: batch32) }
-            let rate = fwdBwd32.map { 32 / $0 }
+            let (fb, fw) = try Measured.pairs(repetitions: reps) { _ in (try fwdBwdB32(0), try forwardB32(0)) }
+            let rate = fb.map { 1 / $0 }, ratio = Measured.ratio(fb, fw)
             f.fwdBwdB32ImagesPerS = rate.median
-            f.fwdBwdOverFwd = fwdBwd32.median / forward32.median
-            return [Row(stage: "forward+backward", figure: "forward+backward, batch 32", value: rate, unit: "images/s",
-                        note: String(format: "%.2f × the forward time", f.fwdBwdOverFwd))]
+            f.fwdBwdOverFwd = ratio.median
+            return [Row(stage: "forward+backward", figure: "forward+backward, batch 32", value: rate, unit: "images/s"),
+                    Row(stage: "forward+backward", figure: "forward+backward over forward, batch 32", value: ratio, unit: "×",
+                        note: "each repetition over a forward timed just after it")]
         }
 
-        // Explainers at their defaults, one image a repetition.
-        var perImage: [String: Measured] = [:]
-        var forwardsPerImage: [String: Int] = [:]
+        // Explainers at their defaults, one image a repetition; the forward-bound ones (and IG)
+        // each with a reference pass timed beside every repetition.
+        let references: [String: (Int) throws -> Double] = [RISE.name: forwardB32, Occlusion.name: forwardB32, ScoreCAM.name: forwardB32,
+                                                         IntegratedGradients.name: fwdBwdB32]
+        var fractions: [Double] = []
+        var derived: [Row] = []
         for name in names {
             try stage(name) {
                 let explainer = try ExplainerRegistry.make(name)
                 let counting = CountingModel(model)
-                let t = try Benchmark.explainSeconds(explainer, model: counting, dataset: dataset, image: image, repetitions: reps)
-                perImage[name] = t.seconds
-                forwardsPerImage[name] = t.forwards
+                let t = try Benchmark.explainSeconds(explainer, model: counting, dataset: dataset, image: image, repetitions: reps,
+                                                     reference: references[name])
                 f.explainerSecondsPerImage[name] = t.seconds.median
+                if let reference = t.reference {
+                    if name == IntegratedGradients.name {
+                        // IG over 51 forward + backward passes at the batch-32 rate.
+                        let ratio = Measured.ratio(t.seconds, reference.map { 51 * $0 })
+                        f.ig50OverFwdBwd = ratio.median
+                        derived.append(Row(stage: "ratios", figure: "integrated_gradients over 51 forward+backward", value: ratio, unit: "×",
+                                           note: "IG (50 steps) over 51 forward+backward passes at the batch-32 rate"))
+                    } else if t.forwards > 0 {
+                        let rate = t.seconds.map { Double(t.forwards) / $0 }
+                        let fraction = Measured.ratio(reference.map { Double(t.forwards) * $0 }, t.seconds)
+                        fractions.append(fraction.median)
+                        derived.append(Row(stage: "ratios", figure: "\(name) forwards/s", value: rate, unit: "forwards/s"))
+                        derived.append(Row(stage: "ratios", figure: "\(name) over the forward rate", value: fraction, unit: "×",
+                                           note: "\(t.forwards) forwards an image"))
+                    }
+                }
                 return [Row(stage: "explain", figure: name, value: t.seconds, unit: "s/image",
                             note: t.forwards > 0 ? "\(t.forwards) forwards an image" : "")]
             }
         }
-        var fractions: [Double] = []
-        var rows: [Row] = []
-        for name in [RISE.name, Occlusion.name, ScoreCAM.name] {
-            guard let t = perImage[name], let n = forwardsPerImage[name], n > 0 else { continue }
-            let rate = t.map { Double(n) / $0 }
-            fractions.append(rate.median / f.forwardB32ImagesPerS)
-            rows.append(Row(stage: "perturbation", figure: "\(name) forwards/s", value: rate, unit: "forwards/s",
-                            note: String(format: "%.1f %% of the forward rate", 100 * rate.median / f.forwardB32ImagesPerS)))
-        }
         f.perturbationFractionOfForward = fractions.min() ?? 0
-        report.rows += rows
-        if let ig = perImage[IntegratedGradients.name] {
-            f.ig50OverFwdBwd = ig.median / (51 * fwdBwd32.median / 32)
-            report.rows.append(Row(stage: "perturbation", figure: "integrated_gradients over 51 forward+backward", value: ig.map { $0 / (51 * fwdBwd32.median / 32) },
-                                   unit: "×", note: "time of IG (50 steps) over 51 forward+backward passes at the batch-32 rate"))
-        }
+        report.rows += derived
 
-        // Deletion + insertion, and the speed-up from 1 to 2 threads.
-        var curves2 = Measured([1]), ig2 = Measured([1])
+        // Deletion + insertion, and the speed-up from 1 to 2 threads (repetitions alternate).
         try stage("deletion+insertion") {
             let counting = CountingModel(model)
-            let (t, n) = try Benchmark.curveSeconds(model: counting, dataset: dataset, image: image, repetitions: reps)
-            curves2 = t
-            let rate = t.map { Double(n) / $0 }
+            let (t, n, reference) = try Benchmark.curveSeconds(model: counting, dataset: dataset, image: image, repetitions: reps, reference: forwardB32)
+            let rate = t.map { Double(n) / $0 }, fraction = Measured.ratio(reference.map { Double(n) * $0 }, t)
             f.deletionInsertionForwardsPerS = rate.median
-            f.deletionInsertionFractionOfForward = rate.median / f.forwardB32ImagesPerS
+            f.deletionInsertionFractionOfForward = fraction.median
             return [Row(stage: "deletion+insertion", figure: "deletion + insertion forwards/s", value: rate, unit: "forwards/s",
-                        note: String(format: "%d forwards an image; %.1f %% of the forward rate", n, 100 * f.deletionInsertionFractionOfForward))]
+                        note: "\(n) forwards an image"),
+                    Row(stage: "deletion+insertion", figure: "deletion + insertion over the forward rate", value: fraction, unit: "×")]
         }
-        ig2 = perImage[IntegratedGradients.name] ?? Measured([1])
         try stage("1 thread") {
             let one = try ONNXModel(path: modelPath, inputShape: shape, threads: 1)
-            let (curves1, _) = try Benchmark.curveSeconds(model: one, dataset: dataset, image: image, repetitions: reps)
-            let ig1 = try Benchmark.explainSeconds(try ExplainerRegistry.make(IntegratedGradients.name), model: one, dataset: dataset,
-                                                   image: image, repetitions: reps).seconds
-            let curveSpeedup = curves1.map { $0 / curves2.median }, igSpeedup = ig1.map { $0 / ig2.median }
+            // Each repetition: image r on 1 thread, then the same image on all threads.
+            let curves = try Benchmark.curveSeconds(model: one, dataset: dataset, image: image, repetitions: reps) { r in
+                try Benchmark.curveSeconds(model: model, dataset: dataset, image: { _ in try image(r) }, repetitions: 1, countWarmupAfter: 0).0.median
+            }
+            let ig = try ExplainerRegistry.make(IntegratedGradients.name)
+            let igTimes = try Benchmark.explainSeconds(ig, model: one, dataset: dataset, image: image, repetitions: reps) { r in
+                try Benchmark.explainSeconds(ig, model: model, dataset: dataset, image: { _ in try image(r) }, repetitions: 1, countWarmupAfter: 0).seconds.median
+            }
+            let curveSpeedup = Measured.ratio(curves.0, curves.2), igSpeedup = Measured.ratio(igTimes.seconds, igTimes.reference!)
             f.twoThreadSpeedup = min(curveSpeedup.median, igSpeedup.median)
             return [Row(stage: "threads", figure: "deletion + insertion, 1 → \(threads) threads", value: curveSpeedup, unit: "×"),
                     Row(stage: "threads", figure: "integrated_gradients, 1 → \(threads) threads", value: igSpeedup, unit: "×")]
         }
-        report.figures = Figures(sgemmGflops: f.sgemmGflops, forwardB1ImagesPerS: f.forwardB1ImagesPerS, forwardB32ImagesPerS: f.forwardB32ImagesPerS,
-                                 forwardB32FractionOfSgemm: f.forwardB32FractionOfSgemm, fwdBwdB32ImagesPerS: f.fwdBwdB32ImagesPerS,
-                                 fwdBwdOverFwd: f.fwdBwdOverFwd, deletionInsertionForwardsPerS: f.deletionInsertionForwardsPerS,
-                                 deletionInsertionFractionOfForward: f.deletionInsertionFractionOfForward,
-                                 perturbationFractionOfForward: f.perturbationFractionOfForward, ig50OverFwdBwd: f.ig50OverFwdBwd,
-                                 twoThreadSpeedup: f.twoThreadSpeedup, peakRssMb: report.figures.peakRssMb,
-                                 explainerSecondsPerImage: f.explainerSecondsPerImage)
+        report.figures = f
         return report
     }
 
     /// Seconds per image of `explainer` at one image a repetition (images 0, 1, …), targets
     /// predicted from a forward pass made before the clock starts and handed to the explainer,
-    /// as `probity explain` does; and the forwards an image (forward-only samples, hooks included).
+    /// as `probity explain` does; the forwards an image (forward-only samples, hooks included,
+    /// when `model` is a `CountingModel`); and, with a `reference`, its seconds timed right after
+    /// each repetition.
     static func explainSeconds(_ explainer: any Explainer, model: any Model, dataset: Dataset, image: (Int) throws -> Tensor,
-                               repetitions: Int) throws -> (seconds: Measured, forwards: Int) {
+                               repetitions: Int, countWarmupAfter: Double = 1,
+                               reference: ((_ repetition: Int) throws -> Double)? = nil) throws -> (seconds: Measured, forwards: Int, reference: Measured?) {
         var forwards = 0
-        let seconds = try Measured.repeated(repetitions: repetitions) { r in
+        let (seconds, references) = try Measured.pairs(repetitions: repetitions, countWarmupAfter: countWarmupAfter) { r in
             let x = try image(r)
             let logits = try model.logits(x)
             let batch = ExplainBatch(x: x, targets: logits.argmaxRows(), samples: [r], preprocessing: dataset.preprocessing, logits: logits)
             (model as? CountingModel)?.reset()
             let took = try Measured.time { _ = try explainer.explain(batch, model: model) }
             forwards = (model as? CountingModel)?.counts.forward ?? 0
-            return took
+            return (took, try reference?(r) ?? 0)
         }
-        return (seconds, forwards)
+        return (seconds, forwards, reference == nil ? nil : references)
     }
 
     /// Seconds per image of deletion and insertion at their defaults on a saliency map (made
-    /// before the clock starts), and the forwards both ran for one image.
-    static func curveSeconds(model: any Model, dataset: Dataset, image: (Int) throws -> Tensor, repetitions: Int) throws -> (Measured, Int) {
+    /// before the clock starts), the forwards both ran for one image (with a `CountingModel`),
+    /// and a `reference` timed right after each repetition.
+    static func curveSeconds(model: any Model, dataset: Dataset, image: (Int) throws -> Tensor, repetitions: Int, countWarmupAfter: Double = 1,
+                             reference: (_ repetition: Int) throws -> Double = { _ in 0 }) throws -> (Measured, Int, Measured) {
         let deletion = try Deletion(), insertion = try Insertion()
         var forwards = 0
-        let t = try Measured.repeated(repetitions: repetitions) { r in
+        let (t, references) = try Measured.pairs(repetitions: repetitions, countWarmupAfter: countWarmupAfter) { r in
             let x = try image(r)
             let target = try model.logits(x).argmaxRows()
             let maps = try Saliency().explain(ExplainBatch(x: x, targets: target, preprocessing: dataset.preprocessing), model: model).maps
@@ -244,8 +259,8 @@ public struct Benchmark {
                 _ = try insertion.evaluate(input, model: model)
             }
             forwards = (model as? CountingModel)?.counts.forward ?? 0
-            return took
+            return (took, try reference(r))
         }
-        return (t, forwards)
+        return (t, forwards, references)
     }
 }

@@ -33,12 +33,25 @@ public struct Measured: Sendable, Equatable {
 
     /// As `seconds`, for a `body` that times the part that counts itself and returns its seconds.
     static func repeated(repetitions: Int, countWarmupAfter: Double = 1, _ body: (Int) throws -> Double) rethrows -> Measured {
-        var times: [Double] = []
-        let warmup = try body(0)
-        if warmup > countWarmupAfter { times.append(warmup) }
-        while times.count < max(1, repetitions) { times.append(try body(times.count)) }
-        return Measured(times)
+        try pairs(repetitions: repetitions, countWarmupAfter: countWarmupAfter) { (try body($0), 0) }.0
     }
+
+    /// As `repeated`, for a `body` that times two things back to back — what is measured and
+    /// the reference it is divided by — so that a ratio is taken from timings a moment apart,
+    /// not minutes apart on a machine whose load changes. The warm-up rule reads the first.
+    static func pairs(repetitions: Int, countWarmupAfter: Double = 1, _ body: (Int) throws -> (Double, Double)) rethrows -> (Measured, Measured) {
+        var first: [Double] = [], second: [Double] = []
+        let warmup = try body(0)
+        if warmup.0 > countWarmupAfter { first.append(warmup.0); second.append(warmup.1) }
+        while first.count < max(1, repetitions) {
+            let (a, b) = try body(first.count)
+            first.append(a); second.append(b)
+        }
+        return (Measured(first), Measured(second))
+    }
+
+    /// Element-wise a / b of two measurements of the same repetitions.
+    static func ratio(_ a: Measured, _ b: Measured) -> Measured { Measured(zip(a.values, b.values).map { $0 / $1 }) }
 
     /// Wall seconds of `body` on the monotonic clock.
     static func time(_ body: () throws -> Void) rethrows -> Double {
