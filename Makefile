@@ -68,8 +68,9 @@ shapes-models: datasets/shapes.h5 datasets/shapes_spurious.h5
 	$(PROBITY) model train --dataset datasets/shapes.h5 --arch small-cnn --epochs 60 --seed 0 --shuffle-labels --out models/shapes_cnn_shuffled.onnx
 	$(PROBITY) model train --dataset datasets/shapes_spurious.h5 --arch small-cnn --epochs 20 --seed 0 --out models/shapes_cnn_spurious.onnx
 
+# Every figure of the Benchmarks table in README.md, in one process; writes bench.json too.
 bench: build
-	$(PROBITY) bench engine
+	$(PROBITY) bench --json bench.json
 
 # libFuzzer targets (Tests/Fuzz/): the ONNX parser and planner, the PNG decoder, the suite and gate
 # policy parsers, the dataset reader. Built only here (PROBITY_FUZZ declares them in Package.swift),

@@ -39,7 +39,7 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "ProbityExplainers", dependencies: ["ProbityEngine", "ProbityData"]),   // Data: external and precomputed maps
-        .target(name: "ProbityMetrics", dependencies: ["ProbityEngine", "ProbityONNX", "ProbityExplainers"]),  // ONNX: the data-randomization twin
+        .target(name: "ProbityMetrics", dependencies: ["ProbityEngine", "ProbityExplainers"]),  // other models (the data-randomization twin) come through a ModelLoader
         // Pure writers from result rows: CSV, SVG charts, HTML, JUnit XML, Markdown, heatmap PNGs.
         .target(name: "ProbityReports", dependencies: ["ProbityCore", "ProbityData", "ProbityMetrics"]),
         // Suites, planner, runner, attribution cache and score store, shards and merge, gate.

@@ -5,6 +5,9 @@ import ProbityCore
 public protocol Model: AnyObject, Sendable {
     /// Per-sample input shape, [C, H, W].
     var inputShape: [Int] { get }
+    /// The most samples one forward or backward pass runs at once; larger inputs are split
+    /// into the chunks of `Chunking`.
+    var maxBatch: Int { get }
     /// Logits [N, classes] for inputs [N, C, H, W]; any N (batched internally).
     func logits(_ x: Tensor) throws -> Tensor
     /// One forward and backward pass over `x` (any N, batched internally). `seed` gives
@@ -13,6 +16,10 @@ public protocol Model: AnyObject, Sendable {
     /// in `hooks`, its activation and the gradient that flowed into it.
     func backward(_ x: Tensor, rule: BackwardRule, hooks: [String],
                   seed: (_ logits: Tensor, _ range: Range<Int>) throws -> Tensor) throws -> ModelGradients
+    /// One forward pass over `x` (any N, batched internally) that also returns the activation
+    /// of each node output named in `hooks`, with no backward pass (Score-CAM's activations).
+    /// The activations are those `backward` would hook, bit for bit.
+    func forward(_ x: Tensor, hooks: [String]) throws -> (logits: Tensor, activations: [String: Tensor])
     /// Layers with trainable weights, in graph order (input to output), named by ONNX output.
     var layers: [String] { get throws }
     /// Every node output in graph order with its shape for one sample (batch extent 1): what
@@ -45,6 +52,16 @@ public func oneHotSeeds(_ targets: [Int], range: Range<Int>, classes: Int) -> Te
 }
 
 extension Model {
+    /// 32 samples a pass, for models that do not say.
+    public var maxBatch: Int { 32 }
+
+    /// A forward pass with hooks through `backward` with zero seeds, for models without a
+    /// forward hook of their own.
+    public func forward(_ x: Tensor, hooks: [String]) throws -> (logits: Tensor, activations: [String: Tensor]) {
+        let r = try backward(x, rule: .gradient, hooks: hooks) { logits, range in Tensor(shape: [range.count, logits.shape[1]]) }
+        return (r.logits, r.activations)
+    }
+
     /// The gradient of each sample's target logit with respect to its input.
     public func gradient(of targets: [Int], wrt x: Tensor, rule: BackwardRule = .gradient) throws -> (logits: Tensor, grad: Tensor) {
         try checkTargets(targets, x)

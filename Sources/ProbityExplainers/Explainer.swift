@@ -10,9 +10,20 @@ public struct ExplainBatch: Sendable {
     public var samples: [Int]
     public var seed: UInt64
     public var preprocessing: Preprocessing
+    /// The model's logits of `x` [N, classes] when the caller already ran them (to choose the
+    /// predicted targets), so explainers that need them do not run the forward again. Only
+    /// ever the logits of this `x` by the model `explain` gets.
+    public var logits: Tensor?
 
-    public init(x: Tensor, targets: [Int], samples: [Int]? = nil, seed: UInt64 = 0, preprocessing: Preprocessing) {
+    public init(x: Tensor, targets: [Int], samples: [Int]? = nil, seed: UInt64 = 0, preprocessing: Preprocessing, logits: Tensor? = nil) {
         self.x = x; self.targets = targets; self.samples = samples ?? Array(0..<x.shape[0]); self.seed = seed; self.preprocessing = preprocessing
+        self.logits = logits
+    }
+
+    /// The logits of sample i [1, classes]: the ones given, or one forward pass.
+    public func logits(_ i: Int, model: Model) throws -> Tensor {
+        if let logits { return logits.item(i) }
+        return try model.logits(item(i))
     }
 
     public var count: Int { x.shape[0] }

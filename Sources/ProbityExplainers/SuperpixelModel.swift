@@ -41,28 +41,23 @@ struct SuperpixelModel {
     /// Values of the coalitions (rows of 0/1) for the sample's target.
     func values(_ coalitions: [[UInt8]]) throws -> [Double] { try values(coalitions, classes: [target])[0] }
 
-    /// Values of the coalitions for each of `classes` ([class][coalition]), from one forward
-    /// pass per 32 coalitions, as lime scores every label on the same perturbed images.
+    /// Values of the coalitions for each of `classes` ([class][coalition]), from one batched
+    /// evaluation (`Model.evaluate`), as lime scores every label on the same perturbed images.
     func values(_ coalitions: [[UInt8]], classes: [Int]) throws -> [[Double]] {
         let (c, plane) = (x.shape[1], x.shape[2] * x.shape[3])
         var result = [[Double]](repeating: [], count: classes.count)
-        var start = 0
-        while start < coalitions.count {
-            let part = coalitions[start..<min(coalitions.count, start + 32)]
-            var images = Tensor(shape: [part.count] + Array(x.shape.dropFirst()))
-            for (j, z) in part.enumerated() {
-                for ch in 0..<c { for i in 0..<plane {
-                    let k = ch * plane + i
-                    images.storage[j * x.count + k] = z[segments.labels[i]] != 0 ? x.storage[k] : hidden.storage[k]
-                } }
-            }
-            let logits = try model.logits(images)
+        try model.evaluate(count: coalitions.count) { j, image in
+            let z = coalitions[j]
+            for ch in 0..<c { for i in 0..<plane {
+                let k = ch * plane + i
+                image[k] = z[segments.labels[i]] != 0 ? x.storage[k] : hidden.storage[k]
+            } }
+        } consume: { _, logits in
             for (n, cls) in classes.enumerated() {
-                for j in 0..<part.count {
+                for j in 0..<logits.shape[0] {
                     result[n].append(probability ? Double(MapOps.probability(logits, row: j, class: cls)) : Double(logits[j, cls]))
                 }
             }
-            start += 32
         }
         return result
     }

@@ -63,13 +63,13 @@ public struct Explaining {
         let plane = dataset.height * dataset.width
         for part in todo {
             let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
-            let targets = try target.targets(model: model, x: x, labels: part.map { dataset.labels[$0] })
+            let (targets, logits) = try target.targetsAndLogits(model: model, x: x, labels: part.map { dataset.labels[$0] })
             if let bad = targets.first(where: { $0 < 0 }) { throw ProbityError.invalidArgument("class \(bad) is not a class index") }
             let began = Date()
             var result: Attribution
             var failed: Float = 0
             do {
-                result = try explainer.explain(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing), model: model)
+                result = try explainer.explain(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing, logits: logits), model: model)
             } catch let e as ExplainerFailure {
                 guard keepGoing else {
                     let which = part.count == 1 ? "sample \(part[0])" : "samples \(part.map(String.init).joined(separator: ", "))"

@@ -4,6 +4,7 @@ import ProbityData
 import ProbityEngine
 import ProbityExplainers
 import ProbityMetrics
+import ProbityONNX
 
 /// Scoring: metrics over the maps of an attribution cache, batch by batch, into a score store
 /// (one journal record per metric and batch), skipping every (metric, explainer, batch)
@@ -23,6 +24,8 @@ public struct Scoring {
     public var metricTarget: TargetRule? = nil
     public var modelSHA256: String
     public var datasetSHA256: String
+    /// Loads the other models metrics compare with (ONNX files), each once per run.
+    public var loader = ModelLoader { try ONNXModel(path: $0) }
 
     public init(model: any Model, dataset: Dataset, cache: AttributionCache, store: ScoreStore, metrics: [any Metric], modelSHA256: String, datasetSHA256: String) {
         self.model = model; self.dataset = dataset; self.cache = cache; self.store = store; self.metrics = metrics
@@ -106,7 +109,7 @@ public struct Scoring {
                 let started = Date()
                 let input = MetricInput(x: x, maps: maps, targets: scoredTargets, samples: part, seed: seed, preprocessing: dataset.preprocessing,
                                         explainer: explainer, regions: type(of: metric).needs.contains(.groundTruth) ? regions : nil,
-                                        sampleNames: names, boxClasses: boxClasses)
+                                        sampleNames: names, boxClasses: boxClasses, loader: loader)
                 let result = try metric.evaluate(input, model: model)
                 let variants = [MetricOutput.Variant(name: "", scores: result.scores, status: result.status)] + result.variants
                 var values: [Float] = [], status: [String] = []

@@ -24,6 +24,14 @@ public enum TargetRule: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Targets for images `x` with dataset labels `labels`.
+    /// The targets and, for `predicted`, the logits of `x` they were chosen from (so the
+    /// explainer can reuse that forward pass).
+    public func targetsAndLogits(model: Model, x: Tensor, labels: [Int]) throws -> (targets: [Int], logits: Tensor?) {
+        guard self == .predicted else { return (try targets(model: model, x: x, labels: labels), nil) }
+        let logits = try model.logits(x)
+        return (logits.argmaxRows(), logits)
+    }
+
     public func targets(model: Model, x: Tensor, labels: [Int]) throws -> [Int] {
         switch self {
         case .predicted: return try model.logits(x).argmaxRows()

@@ -20,11 +20,15 @@ public struct MetricInput: Sendable {
     public var regions: [[Bool]]?
     public var sampleNames: [String]?
     public var boxClasses: [Set<Int>]?
+    /// Loads other models by path (data randomization's twin), once per run.
+    public var loader: ModelLoader?
 
     public init(x: Tensor, maps: Tensor, targets: [Int], samples: [Int]? = nil, seed: UInt64 = 0, preprocessing: Preprocessing,
-                explainer: (any Explainer)? = nil, regions: [[Bool]]? = nil, sampleNames: [String]? = nil, boxClasses: [Set<Int>]? = nil) {
+                explainer: (any Explainer)? = nil, regions: [[Bool]]? = nil, sampleNames: [String]? = nil, boxClasses: [Set<Int>]? = nil,
+                loader: ModelLoader? = nil) {
         self.x = x; self.maps = maps; self.targets = targets; self.samples = samples ?? Array(0..<x.shape[0]); self.seed = seed; self.preprocessing = preprocessing
         self.explainer = explainer; self.regions = regions; self.sampleNames = sampleNames; self.boxClasses = boxClasses
+        self.loader = loader
     }
 
     public var count: Int { x.shape[0] }

@@ -9,7 +9,7 @@ import ProbityONNX
 /// Deletion and insertion against closed forms on a linear model, where every frame's logit
 /// is the bias plus the contributions w_i·x_i of the pixels present.
 final class DeletionInsertionTests: XCTestCase {
-    func linearModel(w: [Float], b: [Float]) throws -> ONNXModel { try LinearModel.make(w: w, b: b, height: 2, width: 2) }
+    func linearModel(w: [Float], b: [Float]) throws -> GraphModel { try LinearModel.make(w: w, b: b, height: 2, width: 2) }
 
     func testCurvesAndAUCMatchTheClosedForm() throws {
         let w: [Float] = [1, 2, -3, 0.5, /* class 1 */ 0.2, -1, 1, 2], b: [Float] = [0.25, -0.5]

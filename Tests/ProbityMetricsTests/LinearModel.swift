@@ -4,28 +4,37 @@ import ProbityEngine
 import ProbityONNX
 
 /// Test models whose every score has a closed form: x [1, 1, H, W] → Flatten → Gemm, so
-/// logits = W·x + b, each pixel contributing w_i·x_i; exported to ONNX and loaded back, so the
-/// metrics see the same engine as with real models.
+/// logits = W·x + b, each pixel contributing w_i·x_i; built directly as engine graphs (one per
+/// batch size) and run by the engine's `GraphModel`, as imported models are.
 enum LinearModel {
-    static func make(w: [Float], b: [Float], height: Int, width: Int) throws -> ONNXModel {
-        try ONNXModel(path: file(w: w, b: b, height: height, width: width))
+    static func make(w: [Float], b: [Float], height: Int, width: Int) throws -> GraphModel {
+        precondition(w.count == b.count * height * width)
+        return try GraphModel(name: "linear \(b.count)×\(height)×\(width)", inputShape: [1, height, width]) { batch in
+            try graph(w: w, b: b, height: height, width: width, batch: batch)
+        }
     }
 
-    /// The model as an ONNX file in a scratch directory; returns its path.
-    static func file(w: [Float], b: [Float], height: Int, width: Int) throws -> String {
+    /// The model's graph for `batch` inputs.
+    static func graph(w: [Float], b: [Float], height: Int, width: Int, batch: Int = 1) throws -> Graph {
         let n = height * width, classes = b.count
-        precondition(w.count == classes * n)
         var g = Graph()
-        let x = g.addValue(name: "input", shape: [1, 1, height, width])
+        let x = g.addValue(name: "input", shape: [batch, 1, height, width])
         g.inputs = [x]
         let wv = g.addValue(name: "w", shape: [classes, n], constant: Tensor(shape: [classes, n], storage: w))
         let bv = g.addValue(name: "b", shape: [classes], constant: Tensor(shape: [classes], storage: b))
-        let f = try g.addNode(name: "flatten", op: Reshape(to: [1, n], type: "Flatten"), inputs: [x], outputName: "f")
+        let f = try g.addNode(name: "flatten", op: Reshape(to: [batch, n], type: "Flatten"), inputs: [x], outputName: "f")
         g.outputs = [try g.addNode(name: "fc", op: Gemm(transB: true), inputs: [f, wv, bv], outputName: "logits")]
+        return g
+    }
+
+    /// The model as an ONNX file in a scratch directory (for what takes a path: the
+    /// data-randomization twin); returns its path.
+    static func file(w: [Float], b: [Float], height: Int, width: Int) throws -> String {
+        precondition(w.count == b.count * height * width)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("probity-metrics-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("linear-\(UUID().uuidString).onnx").path
-        try ONNXExporter.export(g, to: path)
+        try ONNXExporter.export(graph(w: w, b: b, height: height, width: width), to: path)
         return path
     }
 

@@ -3,6 +3,7 @@ import XCTest
 import ProbityCore
 import ProbityEngine
 import ProbityExplainers
+import ProbityONNX
 @testable import ProbityMetrics
 
 /// Sanity checks on a 24 × 24 linear model (large enough for SSIM's 7 × 7 windows and HOG's
@@ -50,7 +51,9 @@ final class SanityCheckTests: XCTestCase {
         let a = LinearModel.values(2 * h * w, seed: 12), b = LinearModel.values(2 * h * w, seed: 13)
         let model = try LinearModel.make(w: a, b: [0, 0], height: h, width: w)
         let path = try LinearModel.file(w: b, b: [0, 0], height: h, width: w)
-        let r = try DataRandomization(["shuffled_model": path]).evaluate(input(model, try Saliency()), model: model)
+        var given = input(model, try Saliency())
+        given.loader = ModelLoader { try ONNXModel(path: $0) }
+        let r = try DataRandomization(["shuffled_model": path]).evaluate(given, model: model)
         let plane = h * w
         for s in 0..<2 {
             let t = [0, 1][s]

@@ -97,11 +97,40 @@ public struct Conv: Operator {
         }
     }
 
-    /// Adds a per-channel bias and applies the fused activation, in place.
+    /// Adds a per-channel bias and applies the fused activation, in place: one pass over the
+    /// plane for ReLU and clips (ReLU6), the same operations in the same order as adding
+    /// first and applying after, so the values are the same bit for bit.
     @inline(__always)
     static func epilogue(_ p: UnsafeMutablePointer<Float>, count: Int, bias: Float, _ activation: Activation.Kind) {
-        if bias != 0 { for i in 0..<count { p[i] += bias } }
+        if bias != 0 {
+            switch activation {
+            case .relu:
+                for i in 0..<count { p[i] = Swift.max(p[i] + bias, 0) }
+                return
+            case .clip(let lo, let hi):
+                clip(p, count: count, bias: bias, lo: lo, hi: hi)
+                return
+            default:
+                for i in 0..<count { p[i] += bias }
+            }
+        }
         if activation != .identity { Activation.apply(activation, from: p, to: p, count: count) }
+    }
+
+    /// p[i] = min(max(p[i] + bias, lo), hi) (ReLU6 after a folded BatchNorm), eight lanes at a
+    /// time. The lanes choose as `Swift.max` and `Swift.min` do (lo where lo ≥ v, hi where
+    /// hi < v, NaN passes), so every value equals the scalar loop's bit for bit.
+    static func clip(_ p: UnsafeMutablePointer<Float>, count: Int, bias: Float, lo: Float, hi: Float) {
+        let b = SIMD8<Float>(repeating: bias), l = SIMD8<Float>(repeating: lo), h = SIMD8<Float>(repeating: hi)
+        var i = 0
+        while i + 8 <= count {
+            var v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) + b
+            v.replace(with: l, where: v .<= l)
+            v.replace(with: h, where: h .< v)
+            UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { p[i] = Swift.min(Swift.max(p[i] + bias, lo), hi); i += 1 }
     }
 
     /// The output columns `ox` for which input column `ox·stride + offset` lies in [0, w).

@@ -80,7 +80,9 @@ public struct IntegratedGradients: Explainer {
             for i in 0..<x.count { attribution.storage[i] = Float(total[i]) * (x.storage[i] - base.storage[i]) }
             let map = MapOps.sum(attribution)
             maps.storage.replaceSubrange((s * h * w)..<((s + 1) * h * w), with: map.storage)
-            let ends = try model.logits(Tensor.concatenate(batch: [x, base]))
+            // f(x) − f(baseline), reusing the logits of x when the caller ran them.
+            let ends = try batch.logits.map { Tensor.concatenate(batch: [$0.item(s), try model.logits(base)]) }
+                ?? model.logits(Tensor.concatenate(batch: [x, base]))
             let k = ends.shape[1], t = batch.targets[s]
             gaps.append(attribution.storage.reduce(0, +) - (ends.storage[t] - ends.storage[k + t]))
         }

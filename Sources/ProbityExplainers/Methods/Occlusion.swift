@@ -46,25 +46,21 @@ public struct Occlusion: Explainer {
             var rng = batch.rng(s, id)
             let base = try Baseline.make(options.string("baseline"), for: x, preprocessing: batch.preprocessing, rng: &rng)
             let t = batch.targets[s]
-            let reference = try model.logits(x)[0, t]
+            let reference = try batch.logits(s, model: model)[0, t]
             let positions = ys.flatMap { y in xs.map { (y, $0) } }
             var sum = [Float](repeating: 0, count: h * w), count = [Float](repeating: 0, count: h * w)
-            var start = 0
-            while start < positions.count {
-                let part = positions[start..<min(positions.count, start + 32)]
-                var occluded = MapOps.repeated(x, part.count)
-                for (j, (y0, x0)) in part.enumerated() {
-                    for ch in 0..<c { for y in y0..<min(h, y0 + window) { for xx in x0..<min(w, x0 + window) {
-                        let i = ch * h * w + y * w + xx
-                        occluded.storage[j * x.count + i] = base.storage[i]
-                    } } }
-                }
-                let logits = try model.logits(occluded)
-                for (j, (y0, x0)) in part.enumerated() {
+            try model.evaluate(count: positions.count, start: x) { j, occluded in
+                let (y0, x0) = positions[j]
+                for ch in 0..<c { for y in y0..<min(h, y0 + window) { for xx in x0..<min(w, x0 + window) {
+                    let i = ch * h * w + y * w + xx
+                    occluded[i] = base.storage[i]
+                } } }
+            } consume: { first, logits in
+                for j in 0..<logits.shape[0] {
+                    let (y0, x0) = positions[first + j]
                     let drop = reference - logits[j, t]
                     for y in y0..<min(h, y0 + window) { for xx in x0..<min(w, x0 + window) { sum[y * w + xx] += drop; count[y * w + xx] += 1 } }
                 }
-                start += 32
             }
             for i in 0..<(h * w) { maps.storage[s * h * w + i] = count[i] > 0 ? sum[i] / count[i] : 0 }
         }

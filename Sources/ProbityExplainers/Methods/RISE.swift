@@ -40,25 +40,23 @@ public struct RISE: Explainer {
             let x = batch.item(sample)
             var rng = batch.rng(sample, options.removing("border").id)   // the same grids and shifts for either border
             var sal = [Double](repeating: 0, count: plane)
-            var done = 0
-            while done < n {
-                let m = min(32, n - done)
-                var masks = Tensor(shape: [m, h, w])
-                for j in 0..<m {
-                    var grid = Tensor(shape: [1, s, s])
-                    for i in 0..<(s * s) { grid.storage[i] = rng.uniform() < p ? 1 : 0 }
-                    let up = RISE.upsampled(grid, height: upH, width: upW, border: options.string("border"))
-                    let dy = rng.int(below: cellH), dx = rng.int(below: cellW)
-                    for y in 0..<h { for xx in 0..<w { masks.storage[j * plane + y * w + xx] = up.storage[(y + dy) * upW + xx + dx] } }
-                }
-                var masked = MapOps.repeated(x, m)
-                for j in 0..<m { for ch in 0..<c { for i in 0..<plane { masked.storage[(j * c + ch) * plane + i] *= masks.storage[j * plane + i] } } }
-                let logits = try model.logits(masked)
-                for j in 0..<m {
+            // The masks of the chunk in flight, by position in it; `first` is the chunk's first mask.
+            var masks = Tensor(shape: [model.maxBatch, h, w])
+            var first = 0
+            try model.evaluate(count: n, start: x) { j, masked in
+                let slot = (j - first) * plane
+                var grid = Tensor(shape: [1, s, s])
+                for i in 0..<(s * s) { grid.storage[i] = rng.uniform() < p ? 1 : 0 }
+                let up = RISE.upsampled(grid, height: upH, width: upW, border: options.string("border"))
+                let dy = rng.int(below: cellH), dx = rng.int(below: cellW)
+                for y in 0..<h { for xx in 0..<w { masks.storage[slot + y * w + xx] = up.storage[(y + dy) * upW + xx + dx] } }
+                for ch in 0..<c { for i in 0..<plane { masked[ch * plane + i] *= masks.storage[slot + i] } }
+            } consume: { start, logits in
+                for j in 0..<logits.shape[0] {
                     let prob = Double(MapOps.probability(logits, row: j, class: batch.targets[sample]))
                     for i in 0..<plane { sal[i] += prob * Double(masks.storage[j * plane + i]) }
                 }
-                done += m
+                first = start + logits.shape[0]
             }
             for i in 0..<plane { maps.storage[sample * plane + i] = Float(sal[i] / Double(n) / Double(p)) }
         }

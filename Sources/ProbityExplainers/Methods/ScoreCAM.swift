@@ -26,8 +26,7 @@ public struct ScoreCAM: Explainer {
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
         let name = try CAM.layer(options.string("layer"), model: model)
-        let r = try model.backward(batch.x, rule: .gradient, hooks: [name]) { logits, range in Tensor(shape: [range.count, logits.shape[1]]) }
-        let a = r.activations[name]!
+        let a = try model.forward(batch.x, hooks: [name]).activations[name]!
         let (n, k, h, w) = (a.shape[0], a.shape[1], a.shape[2], a.shape[3])
         let (c, height, width) = (batch.channels, batch.height, batch.width)
         var weights = Tensor(shape: [n, k])
@@ -43,31 +42,24 @@ public struct ScoreCAM: Explainer {
             let x = batch.item(s)
             let plane = height * width
             var scores = [Float](repeating: -.infinity, count: k)
-            var start = 0
-            while start < chosen.count {
-                let part = Array(chosen[start..<min(chosen.count, start + 32)])
-                var masked = Tensor(shape: [part.count, c, height, width])
-                for (j, ch) in part.enumerated() {
-                    // Min–max scale channel ch to [0, 1] (no slice of `up` is held while it is written).
-                    var lo = Float.infinity, hi = -Float.infinity
-                    for i in 0..<plane { let v = up.storage[ch * plane + i]; lo = min(lo, v); hi = max(hi, v) }
-                    let scale: Float = 1 / (hi - lo + 1e-8)
-                    up.storage.withUnsafeMutableBufferPointer { u in
-                        masked.storage.withUnsafeMutableBufferPointer { mk in
-                            x.storage.withUnsafeBufferPointer { xs in
-                                let mask = u.baseAddress! + ch * plane
-                                for i in 0..<plane { mask[i] = (mask[i] - lo) * scale }
-                                for cc in 0..<c {
-                                    let dst = mk.baseAddress! + (j * c + cc) * plane, src = xs.baseAddress! + cc * plane
-                                    for i in 0..<plane { dst[i] = src[i] * mask[i] }
-                                }
-                            }
+            try model.evaluate(count: chosen.count) { j, masked in
+                // Min–max scale channel ch to [0, 1] (no slice of `up` is held while it is written).
+                let ch = chosen[j]
+                var lo = Float.infinity, hi = -Float.infinity
+                for i in 0..<plane { let v = up.storage[ch * plane + i]; lo = min(lo, v); hi = max(hi, v) }
+                let scale: Float = 1 / (hi - lo + 1e-8)
+                up.storage.withUnsafeMutableBufferPointer { u in
+                    x.storage.withUnsafeBufferPointer { xs in
+                        let mask = u.baseAddress! + ch * plane
+                        for i in 0..<plane { mask[i] = (mask[i] - lo) * scale }
+                        for cc in 0..<c {
+                            let dst = masked.baseAddress! + cc * plane, src = xs.baseAddress! + cc * plane
+                            for i in 0..<plane { dst[i] = src[i] * mask[i] }
                         }
                     }
                 }
-                let logits = try model.logits(masked)
-                for (j, ch) in part.enumerated() { scores[ch] = logits[j, batch.targets[s]] }
-                start += 32
+            } consume: { first, logits in
+                for j in 0..<logits.shape[0] { scores[chosen[first + j]] = logits[j, batch.targets[s]] }
             }
             let top = scores.max()!
             let e = scores.map { $0 == -.infinity ? 0 : expf($0 - top) }

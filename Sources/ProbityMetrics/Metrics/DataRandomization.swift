@@ -2,7 +2,6 @@ import Foundation
 import ProbityCore
 import ProbityEngine
 import ProbityExplainers
-import ProbityONNX
 
 /// Data randomization (Adebayo et al. 2018, "Sanity checks for saliency maps"): the explainer
 /// is re-run on a model of the same architecture trained on randomly permuted labels
@@ -19,15 +18,23 @@ public struct DataRandomization: Metric {
         OptionSpec("shuffled_model", default: "models/shapes_cnn_shuffled.onnx", .text, "the same architecture trained on shuffled labels (ONNX)"),
     ]
     public let options: Options
-    let shuffled: ONNXModel
 
+    /// Refuses a twin file that is not there; the twin itself is loaded by the run's
+    /// `MetricInput.loader` (once per run), so the metric does not depend on the file format.
     public init(options: Options) throws {
         self.options = options
-        shuffled = try ONNXModel(path: options.string("shuffled_model"))
+        let path = options.string("shuffled_model")
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ProbityError.badFile(path, "no such file (data_randomization's shuffled_model, the twin trained on shuffled labels)")
+        }
     }
 
     public func evaluate(_ input: MetricInput, model: Model) throws -> MetricOutput {
         let explainer = try input.requireExplainer(Self.name)
+        guard let loader = input.loader else {
+            throw ProbityError.invalidArgument("\(Self.name) loads the twin model \(options.string("shuffled_model")), but the input has no model loader (MetricInput.loader)")
+        }
+        let shuffled = try loader.model(at: options.string("shuffled_model"))
         guard shuffled.inputShape == model.inputShape else {
             throw ProbityError.badFile(options.string("shuffled_model"), "input shape \(shuffled.inputShape) differs from the model's \(model.inputShape)")
         }

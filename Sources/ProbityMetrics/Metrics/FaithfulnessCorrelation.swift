@@ -45,7 +45,7 @@ public struct FaithfulnessCorrelation: Metric {
             let drops = try Perturbation.drops(of: x, count: runs, target: input.targets[s], kind: kind, model: model) { _, copy in
                 let subset = Self.sample(size, of: plane, rng: &rng)
                 sums.append(subset.reduce(0.0) { $0 + Double(map[$1]) })
-                for p in subset { for ch in 0..<c { copy[copy.startIndex + ch * plane + p] = substrate.storage[ch * plane + p] } }
+                for p in subset { for ch in 0..<c { copy[ch * plane + p] = substrate.storage[ch * plane + p] } }
             }
             return Float(Correlation.pearson(sums, drops))
         }

@@ -34,14 +34,13 @@ public struct Infidelity: Metric {
             var predicted: [Double] = []
             let actual = try Perturbation.drops(of: x, count: n, target: input.targets[s], kind: kind, model: model) { _, copy in
                 // x − I with I ~ N(0, σ²) per element; Iᵀφ sums I over channels against the map.
-                let base = copy.startIndex
                 var dot = 0.0
                 for ch in 0..<c {
                     let std = sigma * input.preprocessing.scale[ch % input.preprocessing.channels]
                     for p in 0..<plane {
                         let i = std * rng.normal()
                         dot += Double(i) * Double(map[p])
-                        copy[base + ch * plane + p] -= i
+                        copy[ch * plane + p] -= i
                     }
                 }
                 predicted.append(dot)

@@ -32,14 +32,17 @@ enum ROAD {
             let x = input.x.item(s)
             let order = mostRelevantFirst ? Perturbation.descending(map) : Perturbation.ascending(map)
             var rng = RNG(seed: input.seed, stream: [.name(id), .number(input.samples[s])])
-            var frames = [x]
-            for f in fractions {
+            var curve: [Float] = []
+            // Frame 0 is the clean image; frame f imputes the pixels of fraction f − 1, in order.
+            try model.evaluate(count: fractions.count + 1, start: x) { f, frame in
+                guard f > 0 else { return }
                 var removed = [Bool](repeating: false, count: plane)
-                for p in order.prefix(Int((f / 100 * Double(plane)).rounded())) { removed[p] = true }
-                frames.append(NoisyLinearImputation.impute(x, removed: removed, noise: options.float("noise"), rng: &rng))
+                for p in order.prefix(Int((fractions[f - 1] / 100 * Double(plane)).rounded())) { removed[p] = true }
+                let imputed = NoisyLinearImputation.impute(x, removed: removed, noise: options.float("noise"), rng: &rng)
+                imputed.storage.withUnsafeBufferPointer { _ = frame.update(fromContentsOf: $0) }
+            } consume: { _, logits in
+                for j in 0..<logits.shape[0] { curve.append(Perturbation.score(logits, row: j, target: input.targets[s], kind: options.string("score"))) }
             }
-            let logits = try model.logits(Tensor.concatenate(batch: frames))
-            let curve = (0..<frames.count).map { Perturbation.score(logits, row: $0, target: input.targets[s], kind: options.string("score")) }
             return (curve.dropFirst().reduce(0, +) / Float(fractions.count), curve)
         }
     }

@@ -1,10 +1,30 @@
 import ArgumentParser
 import Foundation
+import ProbityCore
 import ProbityHarness
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks (performance is measured here, never in unit tests).",
-                                                    subcommands: [Engine.self])
+                                                    subcommands: [Suite.self, Engine.self], defaultSubcommand: Suite.self)
+
+    struct Suite: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "all",
+            abstract: "Every figure of issue 16 in one process: sgemm, forward and backward, every explainer, perturbation rates, threads, memory.")
+        @Option(help: "Model to time.") var model = "models/efficientnet_lite0.onnx"
+        @Option(help: "Images the explainers and metrics run on.") var dataset = "datasets/photos.h5"
+        @Option(help: "Timings per figure (the median is reported, with the spread).") var repetitions = 5
+        @Option(help: "Explainers to time, comma-separated (default: every built-in one).") var explainers: String?
+        @Option(help: "Write the figures as JSON to this file.") var json: String?
+
+        func run() throws {
+            var bench = Benchmark(modelPath: model, datasetPath: dataset)
+            bench.repetitions = repetitions
+            bench.explainers = explainers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            let report = try bench.run { FileHandle.standardError.write(Data("bench: \($0)\n".utf8)) }
+            print(BenchmarkTable.text(report))
+            if let json { try AtomicFile.write(try report.figures.json() + Data("\n".utf8), to: json) }
+        }
+    }
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "sgemm GFLOP/s and model forward images/s at batch 1 and 32.")

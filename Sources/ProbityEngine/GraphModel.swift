@@ -1,0 +1,196 @@
+import Foundation
+import ProbityCore
+
+/// A classifier ready to run, whatever file it came from: the engine's runtime. It gets its
+/// graph from a `source` (the ONNX importer, or a test's hand-built graph) per batch size,
+/// plans it once per input shape (plans are cached), and runs forward and backward passes in
+/// the chunks of `Chunking`, at most `maxBatch` samples each. `logits` are the scores the
+/// source's graph outputs (for ONNX, before any final `Softmax`/`LogSoftmax`).
+///
+/// A sample's logits do not depend on the batch it runs in: every kernel computes each sample
+/// with the same operations in the same order (`ParityTests` checks bit equality). Randomized
+/// copies (`randomized(layers:seed:)`) share the source and replace constants by name.
+open class GraphModel: Model, @unchecked Sendable {
+    /// What the model is called in messages (for files, the path).
+    public let name: String
+    public let inputShape: [Int]
+    public var maxBatch: Int
+    /// The batch extent the model declares, when it is fixed: chunks are padded to it.
+    public let fixedBatch: Int?
+    /// Constants replaced by name after the source builds the graph (randomized layers).
+    public let overrides: [String: Tensor]
+    /// The graph for inputs [batch] + `inputShape`, its first output the logits.
+    public let source: @Sendable (_ batch: Int) throws -> Graph
+    /// Imported graphs and randomized weights, shared with randomized copies.
+    let shared: SharedImports
+    let context: ExecutionContext
+    private let lock = NSRecursiveLock()
+    /// Forward plans by input shape, most recently used last (at most `forwardPlanLimit`).
+    private var plans: [[Int]: Plan] = [:]
+    private var planOrder: [[Int]] = []
+    /// Plans that keep activations for backward passes, by batch and hooked values.
+    private var backwardPlans: [String: (Plan, [Int])] = [:]
+    private var backwardPlanOrder: [String] = []
+
+    /// Forward plans kept: `Chunking` uses at most two batch sizes per evaluation, and a few
+    /// evaluations of different sizes alternate in a run (frames of a curve, the image itself).
+    static let forwardPlanLimit = 6
+
+    /// A model over `source` (the batch-1 graph is built now, so a graph that cannot be built
+    /// fails here). `fixedBatch` pads every chunk to that batch.
+    public init(name: String, inputShape: [Int], fixedBatch: Int? = nil, maxBatch: Int = 32,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, overrides: [String: Tensor] = [:],
+                source: @escaping @Sendable (_ batch: Int) throws -> Graph) throws {
+        self.name = name
+        self.inputShape = inputShape
+        self.fixedBatch = fixedBatch
+        self.maxBatch = fixedBatch ?? maxBatch
+        self.overrides = overrides
+        self.source = source
+        shared = SharedImports(source)
+        context = ExecutionContext(threads: threads)
+        _ = try plan(batch: fixedBatch ?? 1)
+    }
+
+    /// A copy of `parent` with `overrides` (randomized layers), sharing its imports.
+    init(copying parent: GraphModel, overrides: [String: Tensor]) {
+        name = parent.name
+        inputShape = parent.inputShape
+        fixedBatch = parent.fixedBatch
+        maxBatch = parent.maxBatch
+        self.overrides = overrides
+        source = parent.source
+        shared = parent.shared
+        context = ExecutionContext(threads: parent.context.threads)
+    }
+
+    var executionContext: ExecutionContext { context }
+    public var threads: Int { context.threads }
+
+    func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock(); defer { lock.unlock() }
+        return try body()
+    }
+
+    func cachedBackwardPlan(_ key: String) -> (Plan, [Int])? { backwardPlans[key] }
+    /// Keeps at most two backward plans (each holds every activation of its batch).
+    func storeBackwardPlan(_ key: String, _ entry: (Plan, [Int])) {
+        if backwardPlans.count >= 2, let victim = backwardPlanOrder.first {
+            backwardPlans[victim] = nil
+            backwardPlanOrder.removeFirst()
+        }
+        backwardPlans[key] = entry
+        backwardPlanOrder.append(key)
+    }
+
+    /// The optimized graph for a batch size (for inspection: layers, FLOPs).
+    public func graph(batch: Int = 1) throws -> Graph { try locked { try plan(batch: batch).graph } }
+
+    /// The unoptimized graph from the source, with the overrides applied.
+    public func importedGraph(batch: Int = 1) throws -> Graph {
+        var g = try shared.graph(batch: batch)
+        if !overrides.isEmpty {
+            for v in g.values.indices where g.values[v].constant != nil {
+                if let t = overrides[g.values[v].name] { g.values[v].constant = t }
+            }
+        }
+        return g
+    }
+
+    /// Per-op wall time of one forward pass at `batch` (seconds by op type and kernel).
+    public func profile(_ x: Tensor) throws -> [String: Double] {
+        try locked {
+            let p = try plan(batch: x.shape[0])
+            p.profile = [:]
+            defer { p.profile = nil }
+            try p.execute([x])
+            return p.profile ?? [:]
+        }
+    }
+
+    /// The most elements one tensor of one sample may hold (2²⁸, 1 GiB of floats): a model whose
+    /// shapes declare more (a damaged or hostile file, or fixed 10⁶ × 10⁶ inputs) is refused
+    /// before any buffer is allocated.
+    public static let maxElementsPerSample = 1 << 28
+
+    /// Refuses graphs whose tensors exceed `maxElementsPerSample` per sample.
+    func checkSizes(_ graph: Graph, batch: Int) throws {
+        for value in graph.values {
+            let elements = value.shape.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).overflow ? Int.max : $0 * max($1, 0) }
+            if elements / max(batch, 1) > GraphModel.maxElementsPerSample {
+                throw ProbityError.badFile(name, "tensor \(value.name) would hold \(value.shape.map(String.init).joined(separator: "×")) values, more than the \(GraphModel.maxElementsPerSample) per sample Probity allocates (check the model's input size)")
+            }
+        }
+    }
+
+    /// The forward plan at `batch` (call under the lock).
+    func plan(batch: Int) throws -> Plan {
+        let shape = [batch] + inputShape
+        if let p = plans[shape] {
+            if planOrder.last != shape { planOrder.removeAll { $0 == shape }; planOrder.append(shape) }
+            return p
+        }
+        let imported = try importedGraph(batch: batch)
+        try checkSizes(imported, batch: batch)
+        let p = Plan(Planner.optimize(imported), context: context)
+        if plans.count >= GraphModel.forwardPlanLimit, let victim = planOrder.first {
+            plans[victim] = nil
+            planOrder.removeFirst()
+        }
+        plans[shape] = p
+        planOrder.append(shape)
+        return p
+    }
+
+    func checkInput(_ x: Tensor) throws {
+        guard x.rank == 4, Array(x.shape.dropFirst()) == inputShape else {
+            throw ProbityError.invalidArgument("\(name): expected input [N, \(inputShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
+        }
+    }
+
+    /// `x` split into chunks of `sizes`, each padded with zero rows to `fixedBatch` when the
+    /// model has one, else to `padTo` when given: (chunk, its planned batch, range of x).
+    func chunks(_ x: Tensor, sizes: [Int], padTo: Int? = nil) -> [(batch: Tensor, planned: Int, range: Range<Int>)] {
+        var start = 0
+        return sizes.map { count in
+            defer { start += count }
+            let range = start..<(start + count)
+            var batch = count == x.shape[0] ? x : x.slice(batch: range)
+            let planned = fixedBatch ?? padTo ?? count
+            if planned != count { batch = Tensor.concatenate(batch: [batch, Tensor(shape: [planned - count] + inputShape)]) }
+            return (batch, planned, range)
+        }
+    }
+
+    public func logits(_ x: Tensor) throws -> Tensor {
+        try checkInput(x)
+        return try locked {
+            var parts: [Tensor] = []
+            for (batch, planned, range) in chunks(x, sizes: Chunking.sizes(x.shape[0], limit: maxBatch)) {
+                var out = try plan(batch: planned).run([batch])[0]
+                out = out.rank == 2 ? out : out.reshaped(to: [planned, -1])
+                parts.append(planned == range.count ? out : out.slice(batch: 0..<range.count))
+            }
+            return parts.count == 1 ? parts[0] : Tensor.concatenate(batch: parts)
+        }
+    }
+
+    public func nodeOutputs() throws -> [(name: String, shape: [Int])] {
+        let g = try importedGraph(batch: 1)
+        return g.nodes.map { (g.values[$0.output].name, g.values[$0.output].shape) }
+    }
+
+    /// Layers with trainable weights, in graph order (see `Randomization`).
+    public var layers: [String] {
+        get throws { Randomization.layers(of: try importedGraph(batch: 1)).map(\.name) }
+    }
+
+    /// A copy with the named layers re-initialized as PyTorch's `reset_parameters()` would;
+    /// layers already randomized in `self` stay as they are. Copies share the imported graphs
+    /// and each layer's new weights (`SharedImports`), so randomizing the same layers again, batch
+    /// after batch of a run, costs only the planning.
+    public func randomized(layers names: [String], seed: UInt64) throws -> Model {
+        let fresh = try shared.reinitialized(layers: names, seed: seed)
+        return GraphModel(copying: self, overrides: overrides.merging(fresh) { $1 })
+    }
+}
