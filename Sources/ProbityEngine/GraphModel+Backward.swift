@@ -65,9 +65,9 @@ extension GraphModel {
             let n = x.shape[0]
             var logits: [Tensor] = [], grads: [Tensor] = []
             var acts: [String: [Tensor]] = [:], hookGrads: [String: [Tensor]] = [:]
-            // Equal chunks (the last padded with zero rows), so n samples use one plan size:
-            // plans that keep activations are large, and 50 samples run as 25 + 25, not 32 + 18.
-            let sizes = Chunking.sizes(n, limit: maxBatch)
+            // Equal chunks (smaller ones padded with a zero row), so n samples use one plan size:
+            // plans that keep activations are large, and 50 samples run as 4 × 13, not 32 + 18.
+            let sizes = Chunking.sizes(n, limit: Swift.min(maxBatch, maxBackwardBatch))
             for (batch, planned, range) in chunks(x, sizes: sizes, padTo: sizes.first) {
                 let count = range.count
                 let (plan, ids) = try backwardPlan(batch: planned, hooks: hooks)

@@ -15,6 +15,11 @@ open class GraphModel: Model, @unchecked Sendable {
     public let name: String
     public let inputShape: [Int]
     public var maxBatch: Int
+    /// The most samples one backward pass runs at once (at most `maxBatch`). Backward plans keep
+    /// every activation of their batch — about 50 MB a sample for EfficientNet-Lite0 at 224 px —
+    /// and two are cached, so 16 keeps a run's peak memory near 1.6 GB whatever explainers it
+    /// mixes; kernels run each sample on its own, so smaller chunks cost little speed.
+    public var maxBackwardBatch = 16
     /// The batch extent the model declares, when it is fixed: chunks are padded to it.
     public let fixedBatch: Int?
     /// Constants replaced by name after the source builds the graph (randomized layers).
