@@ -49,10 +49,11 @@ extension HDF5File {
         }
     }
 
-    /// The most bytes one read allocates (2 GiB). A file can declare any size in a few bytes
-    /// (a chunked dataset that holds no data); reads past this are refused, naming the dataset,
-    /// instead of the process aborting on the allocation.
-    public static let maxReadBytes = 1 << 31
+    /// The most bytes one read allocates (256 MiB: 32 million labels; images and maps are read
+    /// by sample rows). A file can declare any size in a few bytes (a chunked dataset that
+    /// holds no data); reads past this are refused, naming the dataset, instead of the process
+    /// allocating gigabytes or aborting on the allocation (`make fuzz` found both).
+    public static let maxReadBytes = 1 << 28
 
     /// Throws unless `count` values of `T` fit under `maxReadBytes` (nil: the count overflowed).
     func checkReadSize<T>(_ count: Int?, of type: T.Type, _ dataset: String) throws {
@@ -61,7 +62,7 @@ extension HDF5File {
             return overflow || c < 0 ? nil : b
         }
         guard let bytes, bytes <= HDF5File.maxReadBytes else {
-            throw ProbityError.badInput(file: path, location: dataset, problem: "declares \(count.map(String.init) ?? "more than 2⁶³") values, more than the \(HDF5File.maxReadBytes >> 30) GiB Probity reads at once (a damaged or hostile file?)")
+            throw ProbityError.badInput(file: path, location: dataset, problem: "declares \(count.map(String.init) ?? "more than 2⁶³") values, more than the \(HDF5File.maxReadBytes >> 20) MiB Probity reads at once (a damaged or hostile file?)")
         }
     }
 
