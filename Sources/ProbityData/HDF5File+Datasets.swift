@@ -23,13 +23,15 @@ extension HDF5File {
         }
     }
 
+    /// Extents past `Int.max` (a damaged file can declare up to 2⁶⁴ − 1) read as `Int.max`, which
+    /// every size check then refuses; a space libhdf5 cannot read has rank 0 (found by `make fuzz`).
     static func dims(of space: hid_t) -> (shape: [Int], max: [Int?]) {
-        let rank = Int(H5Sget_simple_extent_ndims(space))
+        let rank = Swift.max(Int(H5Sget_simple_extent_ndims(space)), 0)
         var dims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
         var maxDims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
         H5Sget_simple_extent_dims(space, &dims, &maxDims)
         let unlimited = probity_h5s_unlimited()
-        return (dims.prefix(rank).map { Int($0) }, maxDims.prefix(rank).map { $0 == unlimited ? nil : Int($0) })
+        return (dims.prefix(rank).map { Int(exactly: $0) ?? Int.max }, maxDims.prefix(rank).map { $0 == unlimited ? nil : Int(exactly: $0) ?? Int.max })
     }
 
     /// The kind and shape of the dataset at `dataset`.
@@ -43,7 +45,7 @@ extension HDF5File {
             if H5Pget_layout(plist) == H5D_CHUNKED {
                 var c = [hsize_t](repeating: 0, count: Swift.max(shape.count, 1))
                 H5Pget_chunk(plist, Int32(c.count), &c)
-                chunks = c.prefix(shape.count).map { Int($0) }
+                chunks = c.prefix(shape.count).map { Int(exactly: $0) ?? Int.max }
             }
             return DatasetInfo(kind: HDF5ElementKind(type: type), shape: shape, maxShape: maxShape, chunks: chunks)
         }

@@ -37,6 +37,7 @@ final class BadCorpusTests: XCTestCase {
         ("fuzz_global_heap_loop.h5", .dataset, "/class_names: libhdf5 did not finish reading its strings (a damaged global heap)"),
         ("fuzz_global_heap_segv.h5", .dataset, "libhdf5 crashed reading its strings (a damaged global heap)"),
         ("fuzz_hdf5_open_overflow.h5", .dataset, "cannot open (truncated or damaged file?)"),
+        ("fuzz_hdf5_extent_past_int_max.h5", .dataset, "/class_names: expected strings [K], found string"),
         ("huge_declared.h5", .dataset, "/labels: declares 1000000000000 values, more than the 256 MiB Probity reads at once"),
         ("onnx_empty.onnx", .model, "not a valid ONNX model (no graph or no nodes)"),
         ("onnx_truncated.onnx", .model, "not a valid ONNX model (protobuf decoding failed: truncated)"),
