@@ -23,13 +23,15 @@ extension HDF5File {
         }
     }
 
+    /// Extents past `Int.max` (a damaged file can declare up to 2⁶⁴ − 1) read as `Int.max`, which
+    /// every size check then refuses; a space libhdf5 cannot read has rank 0 (found by `make fuzz`).
     static func dims(of space: hid_t) -> (shape: [Int], max: [Int?]) {
-        let rank = Int(H5Sget_simple_extent_ndims(space))
+        let rank = Swift.max(Int(H5Sget_simple_extent_ndims(space)), 0)
         var dims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
         var maxDims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
         H5Sget_simple_extent_dims(space, &dims, &maxDims)
         let unlimited = probity_h5s_unlimited()
-        return (dims.prefix(rank).map { Int($0) }, maxDims.prefix(rank).map { $0 == unlimited ? nil : Int($0) })
+        return (dims.prefix(rank).map { Int(exactly: $0) ?? Int.max }, maxDims.prefix(rank).map { $0 == unlimited ? nil : Int(exactly: $0) ?? Int.max })
     }
 
     /// The kind and shape of the dataset at `dataset`.
@@ -43,16 +45,17 @@ extension HDF5File {
             if H5Pget_layout(plist) == H5D_CHUNKED {
                 var c = [hsize_t](repeating: 0, count: Swift.max(shape.count, 1))
                 H5Pget_chunk(plist, Int32(c.count), &c)
-                chunks = c.prefix(shape.count).map { Int($0) }
+                chunks = c.prefix(shape.count).map { Int(exactly: $0) ?? Int.max }
             }
             return DatasetInfo(kind: HDF5ElementKind(type: type), shape: shape, maxShape: maxShape, chunks: chunks)
         }
     }
 
-    /// The most bytes one read allocates (2 GiB). A file can declare any size in a few bytes
-    /// (a chunked dataset that holds no data); reads past this are refused, naming the dataset,
-    /// instead of the process aborting on the allocation.
-    public static let maxReadBytes = 1 << 31
+    /// The most bytes one read allocates (256 MiB: 32 million labels; images and maps are read
+    /// by sample rows). A file can declare any size in a few bytes (a chunked dataset that
+    /// holds no data); reads past this are refused, naming the dataset, instead of the process
+    /// allocating gigabytes or aborting on the allocation (`make fuzz` found both).
+    public static let maxReadBytes = 1 << 28
 
     /// Throws unless `count` values of `T` fit under `maxReadBytes` (nil: the count overflowed).
     func checkReadSize<T>(_ count: Int?, of type: T.Type, _ dataset: String) throws {
@@ -61,7 +64,7 @@ extension HDF5File {
             return overflow || c < 0 ? nil : b
         }
         guard let bytes, bytes <= HDF5File.maxReadBytes else {
-            throw ProbityError.badInput(file: path, location: dataset, problem: "declares \(count.map(String.init) ?? "more than 2⁶³") values, more than the \(HDF5File.maxReadBytes >> 30) GiB Probity reads at once (a damaged or hostile file?)")
+            throw ProbityError.badInput(file: path, location: dataset, problem: "declares \(count.map(String.init) ?? "more than 2⁶³") values, more than the \(HDF5File.maxReadBytes >> 20) MiB Probity reads at once (a damaged or hostile file?)")
         }
     }
 
