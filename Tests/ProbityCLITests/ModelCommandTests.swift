@@ -88,7 +88,9 @@ final class ShapesModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(normal, 0.95, "shapes_cnn test accuracy")
         let shuffled = try accuracy("models/shapes_cnn_shuffled.onnx")
         XCTAssertLessThan(shuffled, 0.4, "the shuffled-label twin is near chance (0.25) on the test split")
-        print("shapes_cnn test accuracy \(normal), shuffled twin \(shuffled)")
+        let vit = try accuracy("models/shapes_vit.onnx")
+        XCTAssertEqual(vit, 598.0 / 620, accuracy: 1e-9, "shapes_vit test accuracy as models/README.md states (96.45 %, as PyTorch and ONNX Runtime)")
+        print("shapes_cnn test accuracy \(normal), shuffled twin \(shuffled), shapes_vit \(vit)")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ProbityONNX
 import ProbityCore
 import ProbityEngine
 import ProbityExplainers
@@ -49,8 +50,9 @@ final class DegenerateMapTests: XCTestCase {
         let samples = [0, 1, 2, 3, 4]
         let x = Tensor(shape: [5, 1, h, w], storage: LinearModel.values(5 * h * w, seed: 5).map { $0 * 0.5 + 0.5 })
         let region = (0..<(h * w)).map { (6..<14).contains($0 / w) && (6..<14).contains($0 % w) }
-        let input = MetricInput(x: x, maps: Self.maps(h: h, w: w, samples: samples), targets: [0, 1, 0, 1, 0], samples: samples, seed: 1,
+        var input = MetricInput(x: x, maps: Self.maps(h: h, w: w, samples: samples), targets: [0, 1, 0, 1, 0], samples: samples, seed: 1,
                                 preprocessing: .unit(channels: 1), explainer: try Degenerate(), regions: Array(repeating: region, count: 5))
+        input.loader = ModelLoader { try ONNXModel(path: $0) }   // data_randomization's twin
         var checked = 0
         for type in MetricRegistry.all {
             let options = type.name == DataRandomization.name ? ["shuffled_model": twin] : [:]
