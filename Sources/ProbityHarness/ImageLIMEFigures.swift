@@ -58,7 +58,7 @@ public struct ImageLIMEFigures {
         for (k, sample) in indices.enumerated() {
             let x = try dataset.modelInput(sample..<(sample + 1))
             let probabilities = try model.logits(x).softmaxLastAxis().storage
-            let top = Array(probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }.prefix(classes))
+            let top = LIMEFigures.topClasses(probabilities, classes)
             let pixels = try dataset.pixels(sample..<(sample + 1))
             let imageName = "sample\(sample).png"
             let zoom = max(1, (224 + w - 1) / w)

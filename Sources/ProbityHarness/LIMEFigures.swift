@@ -39,12 +39,12 @@ public struct LIMEFigures {
         for (k, sample) in indices.enumerated() {
             let x = try dataset.modelInput(sample..<(sample + 1))
             let probabilities = try model.logits(x).softmaxLastAxis().storage
-            let top = probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }.prefix(labels)
+            let top = LIMEFigures.topClasses(probabilities, labels)
             var pixels = try dataset.pixels(sample..<(sample + 1))
             if dataset.channels == 1 { pixels = pixels.flatMap { [$0, $0, $0] } }
             var panels: [LIMEFigurePage.Panel] = []
             let batch = ExplainBatch(x: x, targets: [top.first!], samples: [sample], seed: seed, preprocessing: dataset.preprocessing)
-            let (segments, perClass) = try lime.superpixelWeights(batch, sample: 0, classes: Array(top), model: model)
+            let (segments, perClass) = try lime.superpixelWeights(batch, sample: 0, classes: top, model: model)
             for (rank, label) in top.enumerated() {
                 let weights = perClass[rank]
                 var files: [String] = []
@@ -66,6 +66,14 @@ public struct LIMEFigures {
         let html = LIMEFigurePage.html(rows: rows, model: modelPath, dataset: datasetPath, features: features, explainer: lime.id)
         try AtomicFile.write(Data(html.utf8), to: page)
         return page
+    }
+}
+
+extension LIMEFigures {
+    /// The `k` most probable classes, most probable first (ties by class index): the classes
+    /// both LIME picture jobs explain.
+    static func topClasses(_ probabilities: [Float], _ k: Int) -> [Int] {
+        Array(probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }.prefix(k))
     }
 }
 

@@ -50,6 +50,17 @@ public struct LayerNorm: Operator {
         return map.map { v.pointer[$0] }
     }
 
+    /// A row's mean and 1/√(σ² + ε) (biased variance, two passes): what forward and backward share.
+    static func statistics(_ row: UnsafePointer<Float>, length: Int, epsilon: Float) -> (mean: Float, inverse: Float) {
+        var mean: Float = 0
+        for i in 0..<length { mean += row[i] }
+        mean /= Float(length)
+        var variance: Float = 0
+        for i in 0..<length { let d = row[i] - mean; variance += d * d }
+        variance /= Float(length)
+        return (mean, 1 / (variance + epsilon).squareRoot())
+    }
+
     public func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext) {
         let (rows, length) = extents(inputs[0].shape)
         let scale = expanded(inputs[1], to: inputs[0].shape)
@@ -60,13 +71,7 @@ public struct LayerNorm: Operator {
             let lo = rows * c / chunks, hi = rows * (c + 1) / chunks
             for r in lo..<hi {
                 let row = x + r * length, out = y + r * length
-                var mean: Float = 0
-                for i in 0..<length { mean += row[i] }
-                mean /= Float(length)
-                var variance: Float = 0
-                for i in 0..<length { let d = row[i] - mean; variance += d * d }
-                variance /= Float(length)
-                let inv = 1 / (variance + eps).squareRoot()
+                let (mean, inv) = LayerNorm.statistics(row, length: length, epsilon: eps)
                 switch part {
                 case .normalized: for i in 0..<length { out[i] = (row[i] - mean) * inv * scale[i] + bias[i] }
                 case .mean: y[r] = mean
@@ -86,13 +91,7 @@ public struct LayerNorm: Operator {
         var dScale = [Float](repeating: 0, count: length), dBias = [Float](repeating: 0, count: length)
         for r in 0..<rows {
             let row = x + r * length, gr = g + r * length
-            var mean: Float = 0
-            for i in 0..<length { mean += row[i] }
-            mean /= Float(length)
-            var variance: Float = 0
-            for i in 0..<length { let d = row[i] - mean; variance += d * d }
-            variance /= Float(length)
-            let inv = 1 / (variance + epsilon).squareRoot()
+            let (mean, inv) = LayerNorm.statistics(row, length: length, epsilon: epsilon)
             if part != .normalized {
                 // dMean/dx_i = 1/N; dInv/dx_i = −inv³ (x_i − μ)/N.
                 guard let dx = args.gradInputs[0] else { continue }
