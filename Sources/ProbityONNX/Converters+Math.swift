@@ -4,9 +4,10 @@ import ProbityEngine
 
 /// Converters for the element-wise math, normalization and logic ops that vision transformers
 /// and ConvNeXt bring (both PyTorch exporters, opsets 11–18): Erf, Gelu, Sqrt, Exp, Log, Neg, Abs,
-/// Reciprocal, Pow, LayerNormalization; and Equal, Not, Mod and Where, which these exports use on
-/// shapes and masks known at import time and which are folded there (on run-time values they are
-/// refused with the reason).
+/// Reciprocal, Pow, LayerNormalization, InstanceNormalization; and Equal, Not, Mod and Where, which
+/// these exports use on shapes and masks known at import time and which are folded there. Mod,
+/// Pow and Where also run on run-time values; Equal and Not (whose outputs are booleans) are
+/// refused there with the reason.
 extension ONNXImporter {
     static func unary(_ kind: Unary.Kind) -> Converter {
         { node, c in try c.emit(node, Unary(kind), [try c.value(node, 0)]) }
@@ -43,11 +44,12 @@ extension ONNXImporter {
                                                : ImportTensor(shape: shape, storage: .int(v.map { Int64($0) }), dataType: a.dataType)))
                 return
             }
-            let exponent = try c.constant(node, 1, "Pow exponent")
-            guard exponent.shape.reduce(1, *) == 1, let p = exponent.doubles.first else {
-                throw ProbityError.unsupported("Pow with a non-scalar exponent \(exponent.shape)")
+            // A single constant exponent is a unary map (as x², x^0.5 export); any other is Pow on run-time values.
+            if case .constant(let exponent)? = c.input(node, 1), exponent.shape.reduce(1, *) == 1, let p = exponent.doubles.first {
+                try c.emit(node, Unary(.pow(Float(p))), [try c.value(node, 0)])
+                return
             }
-            try c.emit(node, Unary(.pow(Float(p))), [try c.value(node, 0)])
+            try c.emit(node, Binary(.pow), [try c.value(node, 0), try c.value(node, 1)])
         },
         "LayerNormalization": { node, c in
             var inputs = [try c.value(node, 0), try c.value(node, 1)]
@@ -60,6 +62,34 @@ extension ONNXImporter {
                 try c.emit(one, LayerNorm(axis: axis, epsilon: epsilon, part: part), inputs)
             }
         },
+        "InstanceNormalization": { node, c in
+            // Each (sample, channel) plane normalized over its spatial axes, then scaled and
+            // shifted per channel (how GroupNorm exports, between two Reshapes): built from the
+            // engine's LayerNorm over axes 2… (unit scale), a Mul and an Add, so its backward and
+            // LN-rule relevance are LayerNorm's.
+            let x = try c.shape(node, 0)
+            guard x.count >= 3 else { throw ProbityError.invalidArgument("InstanceNormalization input \(x) has no spatial axes (N, C, D1, …)") }
+            let scale = try c.constant(node, 1, "InstanceNormalization scale"), bias = try c.constant(node, 2, "InstanceNormalization B")
+            let perChannel = [x[1]] + [Int](repeating: 1, count: x.count - 2)
+            guard scale.shape.reduce(1, *) == x[1], bias.shape.reduce(1, *) == x[1] else {
+                throw ProbityError.invalidArgument("InstanceNormalization scale \(scale.shape) and B \(bias.shape) need one value per channel of \(x)")
+            }
+            let stem = node.output[0]
+            func constant(_ suffix: String, _ t: Tensor) -> Int { c.graph.addValue(name: stem + suffix, shape: t.shape, constant: t) }
+            func step(_ suffix: String, _ op: any Operator, _ inputs: [Int]) throws -> Int {
+                var part = node
+                part.output = [suffix.isEmpty ? stem : stem + suffix]
+                if !node.name.isEmpty { part.name = node.name + suffix }
+                try c.emit(part, op, inputs)
+                var reader = node
+                reader.input = part.output
+                return try c.value(reader, 0)
+            }
+            let unit = constant("#unit", Tensor(shape: [1], repeating: 1))
+            let normalized = try step("#normalized", LayerNorm(axis: 2, epsilon: node.float("epsilon", 1e-5)), [try c.value(node, 0), unit])
+            let scaled = try step("#scaled", Binary(.mul), [normalized, constant("#scale", scale.tensor.reshaped(to: perChannel))])
+            _ = try step("", Binary(.add), [scaled, constant("#B", bias.tensor.reshaped(to: perChannel))])
+        },
         "Equal": { node, c in
             try foldLogic(node, c) { a, b in
                 let (shape, v) = try pairs(a, b) { $0 == $1 ? 1 : 0 }
@@ -68,6 +98,10 @@ extension ONNXImporter {
         },
         "Mod": { node, c in
             let fmod = node.int("fmod", 0) != 0
+            guard c.isConstant(node) else {
+                try c.emit(node, Binary(fmod ? .fmod : .mod), [try c.value(node, 0), try c.value(node, 1)])
+                return
+            }
             try foldLogic(node, c) { a, b in
                 let (shape, v) = try pairs(a, b) { x, y in
                     guard y != 0 else { return 0 }
@@ -124,7 +158,8 @@ extension ONNXImporter {
         },
         "Where": { node, c in
             guard case .constant(let condition)? = c.input(node, 0) else {
-                throw ProbityError.unsupported("Where with a condition computed at run time")
+                try c.emit(node, Where(), [try c.value(node, 0), try c.value(node, 1), try c.value(node, 2)])
+                return
             }
             if c.isConstant(node), case .constant(let x)? = c.input(node, 1), case .constant(let y)? = c.input(node, 2) {
                 let shape = try IndexMaps.broadcastShape(IndexMaps.broadcastShape(condition.shape, x.shape), y.shape)
@@ -149,7 +184,7 @@ extension ONNXImporter {
                 try rearrange(part, c, .expand(shape: shape))
                 return
             }
-            throw ProbityError.unsupported("Where mixing run-time values element by element")
+            try c.emit(node, Where(), [try c.value(node, 0), try c.value(node, 1), try c.value(node, 2)])
         },
     ]
 }

@@ -2,7 +2,8 @@ import ProbityCore
 import ProbityEngine
 
 /// Converters for the float ops of neural networks: Conv, BatchNormalization, pooling,
-/// Gemm, MatMul, activations, Softmax, LogSoftmax, ReduceMean.
+/// Gemm, MatMul, activations, Softmax, LogSoftmax, the reductions (ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2,
+/// ReduceSumSquare).
 extension ONNXImporter {
     typealias Converter = @Sendable (Onnx_NodeProto, ImportContext) throws -> Void
 
@@ -97,17 +98,24 @@ extension ONNXImporter {
             let legacy = c.opset < 13
             try c.emit(node, Softmax(axis: node.int("axis", legacy ? 1 : -1), coerced2D: legacy, log: true), [try c.value(node, 0)])
         },
-        "ReduceMean": { node, c in
+        "ReduceMean": reduce(.mean), "ReduceSum": reduce(.sum), "ReduceMax": reduce(.max), "ReduceMin": reduce(.min),
+        "ReduceL1": reduce(.l1), "ReduceL2": reduce(.l2), "ReduceSumSquare": reduce(.sumSquare),
+    ]
+
+    /// The reductions: axes an attribute, or the optional second input from opset 13 (ReduceSum)
+    /// or 18 (the others); no axes reduces all, or nothing with `noop_with_empty_axes`.
+    static func reduce(_ kind: Reduce.Kind) -> Converter {
+        { node, c in
             var axes = node.ints("axes") ?? []
-            if c.opset >= 18, let t = try c.optionalConstant(node, 1, "ReduceMean axes") { axes = t.ints }
+            if c.opset >= (kind == .sum ? 13 : 18), let t = try c.optionalConstant(node, 1, "\(kind.rawValue) axes") { axes = t.ints }
             let keep = node.int("keepdims", 1) != 0
             if axes.isEmpty && node.int("noop_with_empty_axes", 0) != 0 {
                 c.bindings[node.output[0]] = c.input(node, 0)
                 return
             }
-            try c.emit(node, ReduceMean(axes: axes, keepDims: keep), [try c.value(node, 0)])
-        },
-    ]
+            try c.emit(node, Reduce(kind, axes: axes, keepDims: keep), [try c.value(node, 0)])
+        }
+    }
 
     static func pool(_ node: Onnx_NodeProto, _ c: ImportContext, max: Bool) throws {
         if node.output.count > 1 && !node.output[1].isEmpty { throw ProbityError.unsupported("MaxPool with an Indices output") }

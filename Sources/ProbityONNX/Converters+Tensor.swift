@@ -1,3 +1,4 @@
+import Foundation
 import ProbityCore
 import ProbityEngine
 
@@ -52,6 +53,14 @@ extension ONNXImporter {
                 case .sub: return p &- q
                 case .mul: return p &* q
                 case .div: return q == 0 ? 0 : p / q
+                case .pow:
+                    let v = Foundation.pow(Double(p), Double(q))
+                    return v.magnitude < 9.2e18 ? Int64(v) : 0
+                case .fmod: return q == 0 ? 0 : p % q
+                case .mod:
+                    guard q != 0 else { return 0 }
+                    let r = p % q
+                    return r != 0 && (r < 0) != (q < 0) ? r + q : r
                 }
             }
             return ImportTensor(shape: shape, storage: .int(v), dataType: a.dataType)
@@ -59,7 +68,7 @@ extension ONNXImporter {
         let x = a.floats, y = b.floats
         let v: [Float] = (0..<ma.count).map { i in
             let p = x[ma[i]], q = y[mb[i]]
-            switch kind { case .add: return p + q; case .sub: return p - q; case .mul: return p * q; case .div: return p / q }
+            return Binary(kind).op(p, q)
         }
         return ImportTensor(shape: shape, storage: .float(v), dataType: 1)
     }

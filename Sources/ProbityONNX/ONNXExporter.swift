@@ -124,7 +124,7 @@ public enum ONNXExporter {
             }
             return [node("Flatten", ins, out, [attribute("axis", int: 1)])]
         case let b as Binary:
-            return [node(b.type, ins, out)]
+            return [node(b.type, ins, out, b.kind == .fmod ? [attribute("fmod", int: 1)] : [])]
         case let bn as BatchNorm:
             return [node("BatchNormalization", ins, out, [attribute("epsilon", float: bn.epsilon)])]
         case let s as Softmax where !s.coerced2D:

@@ -96,9 +96,9 @@ final class BackwardTests: XCTestCase {
         }
         try GradientCheck.check(GlobalPool(max: false), [x], step: 0.25, "GlobalAveragePool")
         try GradientCheck.check(GlobalPool(max: true), [x], step: 1e-3, "GlobalMaxPool")
-        try GradientCheck.check(ReduceMean(axes: [2, 3], keepDims: true), [x], step: 0.25, "ReduceMean spatial")
-        try GradientCheck.check(ReduceMean(axes: [1], keepDims: false), [x], step: 0.25, "ReduceMean channels")
-        try GradientCheck.check(ReduceMean(axes: [], keepDims: false), [x], step: 0.25, "ReduceMean all")
+        try GradientCheck.check(Reduce(.mean, axes: [2, 3], keepDims: true), [x], step: 0.25, "ReduceMean spatial")
+        try GradientCheck.check(Reduce(.mean, axes: [1], keepDims: false), [x], step: 0.25, "ReduceMean channels")
+        try GradientCheck.check(Reduce(.mean, axes: [], keepDims: false), [x], step: 0.25, "ReduceMean all")
     }
 
     func testStructuralGradients() throws {

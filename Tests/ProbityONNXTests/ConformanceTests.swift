@@ -34,8 +34,8 @@ final class ConformanceTests: XCTestCase {
         XCTAssertEqual(total.0, ConformanceTests.expectedPasses, "conformance cases that run and pass (README: Supported ONNX ops)")
     }
 
-    /// Cases that run and pass today (README: "344 passed, 0 failed, 66 excluded").
-    static let expectedPasses = 344
+    /// Cases that run and pass today (README: "426 passed, 0 failed, 53 excluded").
+    static let expectedPasses = 426
 
     /// The ONNX test data, or a skip — but in CI (`CI=true`) a missing prerequisite is a failure.
     static func requireTestData() throws {

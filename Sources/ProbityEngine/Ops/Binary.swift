@@ -1,12 +1,18 @@
-/// Add, Sub, Mul, Div with NumPy broadcasting (ONNX opset ≥ 7).
+import Foundation
+
+/// Add, Sub, Mul, Div, and Pow and Mod on run-time values, with NumPy broadcasting (ONNX opset ≥ 7).
+/// Mod is the remainder with the divisor's sign (Python's %, ONNX `fmod=0`) or with the
+/// dividend's (C's fmod, `fmod=1`).
 ///
 /// Fast paths: equal shapes; one side a single value; one side per channel ([C, 1, 1] or
 /// [1, C, 1, 1] against [N, C, H, W]), as in squeeze-excite and normalization. Other patterns
 /// read through broadcast index maps computed at plan time.
 public struct Binary: Operator {
-    public enum Kind: String, Sendable { case add = "Add", sub = "Sub", mul = "Mul", div = "Div" }
+    public enum Kind: String, Sendable {
+        case add = "Add", sub = "Sub", mul = "Mul", div = "Div", pow = "Pow", mod = "Mod", fmod = "Mod fmod=1"
+    }
     public var kind: Kind
-    public var type: String { kind.rawValue }
+    public var type: String { kind == .fmod ? "Mod" : kind.rawValue }
     /// Broadcast maps, set by `planned(for:)` when no fast path applies.
     var mapA: [Int]? = nil
     var mapB: [Int]? = nil
@@ -39,8 +45,18 @@ public struct Binary: Operator {
         return nil
     }
 
-    @inline(__always) func op(_ a: Float, _ b: Float) -> Float {
-        switch kind { case .add: return a + b; case .sub: return a - b; case .mul: return a * b; case .div: return a / b }
+    @inline(__always) public func op(_ a: Float, _ b: Float) -> Float {
+        switch kind {
+        case .add: return a + b
+        case .sub: return a - b
+        case .mul: return a * b
+        case .div: return a / b
+        case .pow: return Foundation.pow(a, b)
+        case .fmod: return Foundation.fmod(a, b)
+        case .mod:
+            let r = Foundation.fmod(a, b)
+            return r != 0 && (r < 0) != (b < 0) ? r + b : r
+        }
     }
 
     public func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext) {
@@ -56,6 +72,7 @@ public struct Binary: Operator {
             case .sub: for i in 0..<n { y[i] = a[i] - b[i] }
             case .mul: for i in 0..<n { y[i] = a[i] * b[i] }
             case .div: for i in 0..<n { y[i] = a[i] / b[i] }
+            case .pow, .mod, .fmod: for i in 0..<n { y[i] = op(a[i], b[i]) }
             }
             return
         }
@@ -118,6 +135,12 @@ extension Binary {
                     ga?.pointer[ia(i)] += toA * g[i]
                     gb?.pointer[ib(i)] += toB * g[i]
                 }
+            case .pow, .mod, .fmod:
+                // Element-wise maps of the base (the exponent or divisor is a parameter): passed
+                // through to the base (or to the other side when the base is a
+                // constant), as the unary element-wise ops pass relevance.
+                if let ga { for i in 0..<n { ga.pointer[ia(i)] += g[i] } }
+                else if let gb { for i in 0..<n { gb.pointer[ib(i)] += g[i] } }
             }
             return
         }
@@ -137,6 +160,12 @@ extension Binary {
             case .div:
                 if let ga { for i in 0..<n { ga.pointer[i] += g[i] / b[i] } }
                 if let gb { for i in 0..<n { let q = b[i]; gb.pointer[i] -= g[i] * a[i] / (q * q) } }
+            case .pow, .mod, .fmod:
+                for i in 0..<n {
+                    let (da, db) = partials(a[i], b[i])
+                    ga?.pointer[i] += g[i] * da
+                    gb?.pointer[i] += g[i] * db
+                }
             }
             return
         }
@@ -155,7 +184,26 @@ extension Binary {
             case .div:
                 ga?.pointer[ia(i)] += g[i] / y
                 gb?.pointer[ib(i)] -= g[i] * x / (y * y)
+            case .pow, .mod, .fmod:
+                let (da, db) = partials(x, y)
+                ga?.pointer[ia(i)] += g[i] * da
+                gb?.pointer[ib(i)] += g[i] * db
             }
+        }
+    }
+
+    /// ∂/∂a and ∂/∂b of Pow and Mod at (a, b), as PyTorch's autograd defines them: Pow's
+    /// exponent derivative aᵇ·ln a is 0 where a = 0 and b ≥ 0 (NaN for a negative base);
+    /// the remainder a − b·⌊a/b⌋ (or trunc, fmod) has derivatives 1 and −⌊a/b⌋.
+    @inline(__always) func partials(_ a: Float, _ b: Float) -> (Float, Float) {
+        switch kind {
+        case .pow:
+            let da = b == 0 ? 0 : b * Foundation.pow(a, b - 1)
+            let db: Float = a == 0 && b >= 0 ? 0 : Foundation.pow(a, b) * Foundation.log(a)
+            return (da, db)
+        case .mod: return (1, -(a / b).rounded(.down))
+        case .fmod: return (1, -(a / b).rounded(.towardZero))
+        default: return (0, 0)
         }
     }
 }
