@@ -6,10 +6,10 @@ with a constant mask (Where). Exported by both PyTorch exporters (TorchScript at
 opset 18); with a batch of inputs, ONNX Runtime's logits for it and PyTorch autograd's input
 gradient of each sample's top logit.
 
-Made once with torch 2.13.0 (CPU), onnx and onnxruntime from pip in a throwaway venv (none of
+Made once with torch 2.15.0 (CPU), onnx and onnxruntime from pip in a throwaway venv (none of
 them is a Probity dependency):
 
-    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install torch onnx onnxruntime onnxscript h5py
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install torch onnx onnxruntime onnxscript h5py   # torch from PyPI (its CUDA wheel runs on the CPU)
     /tmp/venv/bin/python Tests/Fixtures/recipes/make_common_ops_fixtures.py
 """
 import pathlib
