@@ -18,7 +18,7 @@ final class SharedImports: @unchecked Sendable {
 
     init(_ source: @escaping @Sendable (_ batch: Int) throws -> Graph) { self.source = source }
 
-    /// The source's graph for `batch`.
+    /// The source's graph for `batch`, its MatMuls told where the samples are (`SampleLayout`).
     func graph(batch: Int) throws -> Graph {
         lock.lock(); defer { lock.unlock() }
         if let k = graphs.firstIndex(where: { $0.batch == batch }) {
@@ -26,7 +26,8 @@ final class SharedImports: @unchecked Sendable {
             graphs.append(entry)
             return entry.graph
         }
-        let g = try source(batch)
+        var g = try source(batch)
+        SampleLayout.annotate(&g, batch: batch) { try source(batch + 1) }
         if graphs.count >= SharedImports.graphLimit { graphs.removeFirst() }
         graphs.append((batch, g))
         return g

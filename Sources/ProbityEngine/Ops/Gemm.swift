@@ -76,9 +76,13 @@ public struct Gemm: Operator {
 }
 
 /// ONNX MatMul (NumPy `matmul`): 1-D operands are promoted and their axis removed; leading
-/// axes broadcast; one `sgemm` per row of each pair of matrices (batch-independent rounding).
+/// axes broadcast. With a `SampleLayout` (set by the planner) the products run as one `sgemm`
+/// per matrix or per sample, in fixed column blocks; without, one per row of each pair of
+/// matrices. Either way a sample's result does not depend on its batch.
 public struct MatMul: Operator {
     public var type: String { "MatMul" }
+    /// Where the batch's samples sit in A (see `SampleLayout`); nil: one call per row.
+    public var samples: SampleLayout? = nil
     public init() {}
 
     /// Shapes as batches of matrices, and the output shape.
@@ -109,9 +113,14 @@ public struct MatMul: Operator {
         let batches = l.batch.reduce(1, *)
         let aBatch = Array(l.a.dropLast(2)), bBatch = Array(l.b.dropLast(2))
         let mapA = IndexMaps.broadcast(aBatch, to: l.batch), mapB = IndexMaps.broadcast(bBatch, to: l.batch)
+        if let samples, l.a.count == inputs[0].shape.count || samples == .matrices {
+            MatMul.products(samples, shape: l.a, m: m, k: k, n: n, mapA: mapA, mapB: mapB, transB: false,
+                            a: inputs[0].pointer, b: inputs[1].pointer, beta: 0, c: output.pointer, context)
+            return
+        }
         // One `sgemm` per row, as Gemm: OpenBLAS rounds a row by its position and by the call's row
         // count, and exports that put the batch inside the rows (torchvision's attention works on
-        // [tokens, batch, channels]) would otherwise give a sample different logits in a batch.
+        // [tokens × batch, channels]) would otherwise give a sample different logits in a batch.
         let rows = batches * m
         let parts = rows * n * k > 1 << 18 ? Swift.min(context.threads, rows) : 1
         context.parallel(parts) { part, _ in
@@ -195,8 +204,15 @@ extension MatMul {
         let batches = l.batch.reduce(1, *)
         let mapA = IndexMaps.broadcast(Array(l.a.dropLast(2)), to: l.batch), mapB = IndexMaps.broadcast(Array(l.b.dropLast(2)), to: l.batch)
         let a = args.inputs[0].pointer, b = args.inputs[1].pointer, dz = args.gradOutput.pointer
+        // dA_i += dZ_i·B_iᵀ laid out as the forward's products (dZ's rows are A's) when A is not
+        // broadcast over the products (each dA matrix then has one writer); else row by row.
+        let batched = samples != nil && l.a.count == args.inputs[0].shape.count && Array(l.a.dropLast(2)) == l.batch
+        if batched, let samples, let da = args.gradInputs[0] {
+            MatMul.products(samples, shape: Array(l.a.dropLast()) + [n], m: m, k: n, n: k, mapA: Array(0..<batches), mapB: mapB, transB: true,
+                            a: dz, b: b, beta: 1, c: da.pointer, context)
+        }
         for i in 0..<batches {
-            if let da = args.gradInputs[0] {
+            if !batched, let da = args.gradInputs[0] {
                 Gemm.rowwise(transB: true, m: m, n: k, k: n, alpha: 1, a: dz + i * m * n, lda: n, b: b + mapB[i] * k * n, ldb: n,
                              c: da.pointer + mapA[i] * m * k, ldc: k, context)
             }
