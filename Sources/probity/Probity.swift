@@ -33,6 +33,8 @@ struct Probity: ParsableCommand {
         } catch let error as CleanExit {
             exit(withError: error)
         } catch {
+            // `--help` and `--version` reach here as the help command's error: print them, status 0.
+            if exitCode(for: error).isSuccess { exit(withError: error) }
             // Any other error is still one line and status 2: status 1 means a failed gate.
             fail(String(describing: error))
         }
