@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import ProbityCore
-import ProbityEngine
+@testable import ProbityEngine
 import ProbityONNX
 @testable import ProbityExplainers
 
@@ -28,6 +28,29 @@ final class ViTConservationTests: XCTestCase {
                 g.values[v].constant = Tensor(shape: g.values[v].shape)
             }
             return g
+        }
+    }
+
+    /// On both exports of the ViT fixture (2 blocks) the plan detaches, under the AH-rule, the
+    /// Softmax's output in each block's A·V and the gate of each exported GELU (x·Φ(x)), and
+    /// nothing else; under the split rule only the GELU gates.
+    func testAttentionAndGELUGatesFoundOnBothExports() throws {
+        for name in ["vit_ts17", "vit_dyn18"] {
+            let plan = Plan(try ONNXModel(path: TransformerCAMTests.fixture("\(name).onnx")).graph(batch: 1), keepActivations: true)
+            for (attention, want) in [(BackwardRule.Attention.valuesOnly, ["MatMul": 2, "Mul": 2]), (.split, ["Mul": 2])] {
+                var rule = BackwardRule.lrp(.epsilon(0.01))
+                rule.attention = attention
+                var found: [String: Int] = [:]
+                for (i, r) in plan.nodeRules(rule).enumerated() where !r.detached.isEmpty {
+                    let node = plan.graph.nodes[i]
+                    found[node.op.type, default: 0] += 1
+                    let held = node.inputs[r.detached.firstIndex(of: true)!]
+                    let producer = plan.graph.nodes.first { $0.output == held }!
+                    // GELU's gate is 1 + erf(x/√2) (TorchScript) or 0.5·(1 + erf(x/√2)) (dynamo).
+                    XCTAssert((node.op is MatMul ? ["Softmax"] : ["Add", "Mul"]).contains(producer.op.type), "\(name): \(node.name) holds \(producer.name)")
+                }
+                XCTAssertEqual(found, want, "\(name), \(attention)")
+            }
         }
     }
 
