@@ -77,10 +77,15 @@ final class TransformerLRPTests: XCTestCase {
         XCTAssert(plan.nodeRules(rule).allSatisfy { $0.detached.isEmpty }, "nothing detached under the split rule")
     }
 
-    /// GELU as exporters write it, 0.5·(x·(1 + erf(x/√2))): the plan detaches the gate (it is
-    /// computed from x), so relevance passes to x unchanged, as through the fused op (Zennit's
-    /// `Pass`); the gradient is GELU's derivative either way.
+    /// GELU as exporters write it, 0.5·(x·(1 + erf(x/√2))) (TorchScript), x·(0.5·(1 + erf(x/√2)))
+    /// (dynamo) or (0.5·x)·(1 + erf(x/√2)) (as `0.5 * x * (1 + erf(…))` traces): the plan detaches
+    /// the gate (computed from x), so relevance passes to x unchanged, as through the fused op
+    /// (Zennit's `Pass`); the gradient is GELU's derivative in every form.
     func testDecomposedGeluPassesRelevance() throws {
+        for form in ["torchscript", "dynamo", "scaled signal"] { try checkDecomposedGelu(form) }
+    }
+
+    func checkDecomposedGelu(_ form: String) throws {
         var g = Graph()
         let x = g.addValue(name: "x", shape: [1, 6])
         g.inputs = [x]
@@ -90,20 +95,30 @@ final class TransformerLRPTests: XCTestCase {
         let d = try g.addNode(name: "div", op: Binary(.div), inputs: [x, root2], outputName: "d")
         let e = try g.addNode(name: "erf", op: Unary(.erf), inputs: [d], outputName: "e")
         let a = try g.addNode(name: "add", op: Binary(.add), inputs: [e, one], outputName: "a")
-        let m = try g.addNode(name: "mul", op: Binary(.mul), inputs: [x, a], outputName: "m")
-        let y = try g.addNode(name: "half", op: Binary(.mul), inputs: [m, half], outputName: "y")
+        let y: Int
+        switch form {
+        case "torchscript":
+            let m = try g.addNode(name: "mul", op: Binary(.mul), inputs: [x, a], outputName: "m")
+            y = try g.addNode(name: "half", op: Binary(.mul), inputs: [m, half], outputName: "y")
+        case "dynamo":
+            let gate = try g.addNode(name: "half", op: Binary(.mul), inputs: [half, a], outputName: "gate")
+            y = try g.addNode(name: "mul", op: Binary(.mul), inputs: [x, gate], outputName: "y")
+        default:
+            let scaled = try g.addNode(name: "half", op: Binary(.mul), inputs: [half, x], outputName: "scaled")
+            y = try g.addNode(name: "mul", op: Binary(.mul), inputs: [scaled, a], outputName: "y")
+        }
         g.outputs = [y]
         let plan = Plan(g, keepActivations: true)
         let input = Tensor(shape: [1, 6], storage: [-2, -0.5, 0.1, 0.7, 1.5, 3])
         let out = try plan.run([input])[0]
-        for i in 0..<6 { XCTAssertEqual(out.storage[i], Unary.value(.gelu(tanh: false), input.storage[i]), accuracy: 1e-6) }
+        for i in 0..<6 { XCTAssertEqual(out.storage[i], Unary.value(.gelu(tanh: false), input.storage[i]), accuracy: 1e-6, form) }
         let seed = Tensor(shape: [1, 6], storage: [0.3, -1, 2, 0.5, -0.25, 1])
         let r = try plan.backward(seed: seed, rule: .lrp(.epsilon(1e-6)), wrt: [x]).gradients[x]!
-        XCTAssertEqual(r.storage, seed.storage, "relevance passes the decomposed GELU")
+        XCTAssertEqual(r.storage, seed.storage, "relevance passes the decomposed GELU (\(form))")
         let grad = try plan.backward(seed: seed, wrt: [x]).gradients[x]!
         for i in 0..<6 {
             let want = seed.storage[i] * Unary.derivative(.gelu(tanh: false), x: input.storage[i], y: out.storage[i])
-            XCTAssertEqual(grad.storage[i], want, accuracy: 1e-5)
+            XCTAssertEqual(grad.storage[i], want, accuracy: 1e-5, form)
         }
     }
 }

@@ -42,8 +42,9 @@ extension Plan {
         return rules
     }
 
-    /// Which of a product's two variable factors LRP holds constant: one computed from the other
-    /// (a gate), else with `.valuesOnly` an attention Softmax's output; none when both or neither.
+    /// Which of a product's two variable factors LRP holds constant: one computed from the other's
+    /// signal (a gate: Φ(x) against x or 0.5·x), else with `.valuesOnly` an attention Softmax's
+    /// output; none when both or neither.
     func detachedFactors(_ inputs: [Int], attention: BackwardRule.Attention, producer: [Int: Int]) -> [Bool] {
         if graph.values[inputs[0]].constant != nil || graph.values[inputs[1]].constant != nil { return [] }
         func dependsOn(_ v: Int, _ target: Int) -> Bool {
@@ -55,14 +56,30 @@ extension Plan {
             }
             return false
         }
-        let gate = [dependsOn(inputs[0], inputs[1]), dependsOn(inputs[1], inputs[0])]
-        if gate[0] != gate[1] { return gate }
-        guard attention == .valuesOnly else { return [] }
         func movesOnly(_ op: any Operator) -> Bool {
             if op is Reshape { return true }
             if let r = op as? Rearrange, case .transpose = r.kind { return true }
             return false
         }
+        // A factor's signal: the value it scales by constants or reshapes (0.5·x in 0.5·x·Φ(x)).
+        func signal(_ v: Int) -> Int {
+            var u = v
+            while let p = producer[u] {
+                let node = graph.nodes[p]
+                if let b = node.op as? Binary, b.kind == .mul || b.kind == .div {
+                    let constant = node.inputs.map { graph.values[$0].constant != nil }
+                    if constant == [false, true] { u = node.inputs[0]; continue }
+                    if constant == [true, false] && b.kind == .mul { u = node.inputs[1]; continue }
+                    return u
+                }
+                guard movesOnly(node.op) else { return u }
+                u = node.inputs[0]
+            }
+            return u
+        }
+        let gate = [dependsOn(inputs[0], signal(inputs[1])), dependsOn(inputs[1], signal(inputs[0]))]
+        if gate[0] != gate[1] { return gate }
+        guard attention == .valuesOnly else { return [] }
         func isSoftmax(_ v: Int) -> Bool {
             var u = v
             while let p = producer[u] {
