@@ -15,11 +15,11 @@
 ///
 /// Transformers (Ali et al. 2022, "XAI for Transformers: Better Explanations through Conservative
 /// Propagation"): LayerNorm is linear in x with its normalizer held at the forward's value (the
-/// LN-rule, in `LayerNorm`), and a product whose one factor is computed from the other — an
-/// attention head's softmax probabilities against its values (the AH-rule), or a gate such as
-/// GELU's Φ(x) in x·Φ(x) as exporters decompose it — treats that factor as a constant: relevance
-/// flows linearly through the other factor alone (`attention`, `NodeRule.detached`). A product
-/// of two factors neither of which is computed from the other (Q·Kᵀ) splits relevance in half.
+/// LN-rule, in `LayerNorm`), and a product one of whose factors acts as weights — an attention
+/// head's softmax probabilities against its values (the AH-rule), or a gate computed from the
+/// other factor such as GELU's Φ(x) in x·Φ(x) as exporters decompose it — holds that factor
+/// constant: relevance flows linearly through the other factor alone (`attention`,
+/// `NodeRule.detached`). Any other product of two variables (Q·Kᵀ) splits relevance in half.
 ///
 /// A composite (Kohlbrenner et al. 2020, "Towards best practice in explaining neural network
 /// classifiers with LRP") sets one rule for the first layer (the linear layer that reads the
