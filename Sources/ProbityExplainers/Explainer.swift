@@ -79,7 +79,7 @@ public enum ExplainerRegistry {
     public static let all: [any Explainer.Type] = [
         Saliency.self, GradientTimesInput.self, IntegratedGradients.self, SmoothGrad.self, SmoothGradSquared.self, VarGrad.self,
         GuidedBackprop.self, Deconvnet.self, GradCAM.self, GradCAMPlusPlus.self, LayerCAM.self, ScoreCAM.self, GuidedGradCAM.self,
-        Occlusion.self, RISE.self, LIME.self, KernelSHAP.self, LRPComposite.self, AttentionRollout.self, RandomMap.self, SobelEdges.self, CenteredGaussian.self,
+        Occlusion.self, RISE.self, LIME.self, KernelSHAP.self, LRPComposite.self, AttentionRollout.self, TransformerAttribution.self, RandomMap.self, SobelEdges.self, CenteredGaussian.self,
         External.self, Precomputed.self,
     ]
 

@@ -148,8 +148,8 @@ final class ExplainAllTests: XCTestCase {
         for name in names where name != "external" && name != "precomputed" {
             let r = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", name, "--indices", "0..1", "--out", out, "--quiet"]
                                 + (reduced[name] ?? []).flatMap { ["--option", $0] })
-            if name == "attention_rollout" {
-                // A CNN has no attention: refused with the reason (the ViT runs are AttentionRolloutTests').
+            if name == "attention_rollout" || name == "transformer_attribution" {
+                // A CNN has no attention: refused with the reason (the ViT runs are AttentionRolloutTests' and TransformerAttributionTests').
                 XCTAssertEqual(r.status, 2); XCTAssert(r.stderr.contains("no global attention found"), r.stderr)
                 continue
             }
@@ -158,10 +158,10 @@ final class ExplainAllTests: XCTestCase {
         let check = try CLI.python("""
         import h5py, numpy as np, sys
         f = h5py.File(sys.argv[1], 'r')
-        bad = [k for k in f['attributions'] if not k.startswith('attention_rollout') and (not np.isfinite(f['attributions'][k][:2]).all() or np.abs(f['attributions'][k][:2]).max() == 0)]
+        bad = [k for k in f['attributions'] if not k.startswith(('attention_rollout', 'transformer_attribution')) and (not np.isfinite(f['attributions'][k][:2]).all() or np.abs(f['attributions'][k][:2]).max() == 0)]
         print(len(f['attributions']), bad)
         """, [out])
-        // The refused attention_rollout leaves its (unwritten) entry in the file, as any explain that stops does.
+        // The refused attention_rollout and transformer_attribution leave their (unwritten) entries in the file, as any explain that stops does.
         XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(names.count - 2) []", check.stderr)
     }
 }

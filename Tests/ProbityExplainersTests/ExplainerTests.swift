@@ -171,8 +171,9 @@ final class ExplainerTests: XCTestCase {
         let reduced: [String: [String: String]] = ["integrated_gradients": ["steps": "8"], "smoothgrad": ["samples": "4"], "smoothgrad_sq": ["samples": "4"],
                                                    "vargrad": ["samples": "4"], "rise": ["masks": "40"],
                                                    "lime": ["samples": "60"], "kernel_shap": ["samples": "60", "segmentation": "slic", "n_segments": "6"]]
-        // Attention rollout needs a transformer (AttentionRolloutTests runs it on the ViT and checks the refusal here).
-        for type in ExplainerRegistry.all where ![External.name, Precomputed.name, AttentionRollout.name].contains(type.name) {
+        // Attention rollout and transformer attribution need a transformer (AttentionRolloutTests and
+        // TransformerAttributionTests run them on ViTs and check the refusal).
+        for type in ExplainerRegistry.all where ![External.name, Precomputed.name, AttentionRollout.name, TransformerAttribution.name].contains(type.name) {
             let e = try ExplainerRegistry.make(type.name, options: reduced[type.name] ?? [:])
             let maps = try e.explain(batch, model: model).maps
             XCTAssertEqual(maps.shape, [2, 12, 12], type.name)

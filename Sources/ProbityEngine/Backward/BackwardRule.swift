@@ -13,6 +13,14 @@
 ///   proportion to their operands, average pools by the z-rule, max pools to the maximum.
 ///   The seed is the relevance at the output (Captum seeds the target logit's value).
 ///
+/// Transformers (Ali et al. 2022, "XAI for Transformers: Better Explanations through Conservative
+/// Propagation"): LayerNorm is linear in x with its normalizer held at the forward's value (the
+/// LN-rule, in `LayerNorm`), and a product one of whose factors acts as weights — an attention
+/// head's softmax probabilities against its values (the AH-rule), or a gate computed from the
+/// other factor such as GELU's Φ(x) in x·Φ(x) as exporters decompose it — holds that factor
+/// constant: relevance flows linearly through the other factor alone (`attention`,
+/// `NodeRule.detached`). Any other product of two variables (Q·Kᵀ) splits relevance in half.
+///
 /// A composite (Kohlbrenner et al. 2020, "Towards best practice in explaining neural network
 /// classifiers with LRP") sets one rule for the first layer (the linear layer that reads the
 /// input), one for the other convolutions and one for dense layers (Gemm).
@@ -65,7 +73,21 @@ public struct BackwardRule: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// How an attention head's product P·V (P the output of a Softmax, V the values) shares
+    /// relevance under LRP rules.
+    public enum Attention: String, Sendable, Equatable {
+        /// Ali et al. 2022's AH-rule: P is held constant, relevance flows to V only, by the ε-rule
+        /// through z_id = Σ_j p_ij·v_jd; none reaches the query/key branch.
+        case valuesOnly
+        /// Chefer et al. 2021 (`relprop` of their `einsum`): each factor gets half of the ε-rule
+        /// relevance with the other held constant, so P (and through the Softmax, which relevance
+        /// passes, Q·Kᵀ) receives relevance too — what `transformer_attribution` reads.
+        case split
+    }
+
     public var activation: Activation
+    /// Attention heads under LRP rules (no effect on gradients).
+    public var attention: Attention = .valuesOnly
     /// The linear layer(s) reading the input; nil uses `convolution` or `dense`.
     public var firstLayer: Linear?
     public var convolution: Linear
@@ -93,7 +115,7 @@ public struct BackwardRule: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         if !isLRP { return activation == .gradient ? "gradient" : activation.rawValue }
-        return "lrp(first: \(firstLayer?.description ?? "-"), conv: \(convolution), dense: \(dense))"
+        return "lrp(first: \(firstLayer?.description ?? "-"), conv: \(convolution), dense: \(dense)\(attention == .split ? ", attention: split" : ""))"
     }
 }
 
@@ -104,6 +126,9 @@ public struct NodeRule: Sendable {
     /// Relevance mode: activations pass, sums and average pools split proportionally.
     public var lrp: Bool
     public var stabilizer: Float
+    /// Under LRP rules, the inputs (by position) of a product (MatMul, Mul) held constant: they
+    /// receive no relevance and the other factor takes all of it (`BackwardRule.Attention`).
+    public var detached: [Bool] = []
 
     public static let gradient = NodeRule(activation: .gradient, linear: .gradient, lrp: false, stabilizer: 0)
 }

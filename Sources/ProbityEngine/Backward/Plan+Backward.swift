@@ -13,20 +13,85 @@ extension Plan {
     /// The rule each node runs under: activation rules for every node, LRP linear rules for
     /// Conv and Gemm (the first-layer rule for those whose data input comes from the graph
     /// input through no other linear layer).
+    ///
+    /// Under LRP rules a MatMul with a constant operand is a dense layer; a product of two
+    /// variables (MatMul, Mul) has the factor computed from the other one detached (a gate, such
+    /// as GELU's Φ(x) in the exported x·Φ(x)), and with `attention == .valuesOnly` an operand that
+    /// is a Softmax's output (through reshapes and transposes) is detached too: the AH-rule.
     public func nodeRules(_ rule: BackwardRule) -> [NodeRule] {
         var direct = [Bool](repeating: false, count: graph.values.count)
         for v in graph.inputs { direct[v] = true }
+        let producer = Dictionary(graph.nodes.enumerated().map { ($1.output, $0) }, uniquingKeysWith: { a, _ in a })
         var rules: [NodeRule] = []
         for node in graph.nodes {
-            let isConv = node.op is Conv, isDense = node.op is Gemm
+            let isConv = node.op is Conv
+            let constantOperand = node.op is MatMul && node.inputs.contains { graph.values[$0].constant != nil }
+            let isDense = node.op is Gemm || constantOperand
             let first = direct[node.inputs[0]]
             var linear = BackwardRule.Linear.gradient
             if isConv { linear = first ? (rule.firstLayer ?? rule.convolution) : rule.convolution }
             if isDense { linear = first ? (rule.firstLayer ?? rule.dense) : rule.dense }
-            rules.append(NodeRule(activation: rule.activation, linear: linear, lrp: rule.isLRP, stabilizer: rule.stabilizer))
+            var nodeRule = NodeRule(activation: rule.activation, linear: linear, lrp: rule.isLRP, stabilizer: rule.stabilizer)
+            let isProduct = node.op is MatMul || (node.op as? Binary)?.kind == .mul
+            if rule.isLRP && isProduct && !constantOperand && node.inputs.count == 2 && node.inputs[0] != node.inputs[1] {
+                nodeRule.detached = detachedFactors(node.inputs, attention: rule.attention, producer: producer)
+            }
+            rules.append(nodeRule)
             direct[node.output] = !(isConv || isDense || node.op is MatMul) && node.inputs.contains { direct[$0] }
         }
         return rules
+    }
+
+    /// Which of a product's two variable factors LRP holds constant: one computed from the other's
+    /// signal (a gate: Φ(x) against x or 0.5·x), else with `.valuesOnly` an attention Softmax's
+    /// output; none when both or neither.
+    func detachedFactors(_ inputs: [Int], attention: BackwardRule.Attention, producer: [Int: Int]) -> [Bool] {
+        if graph.values[inputs[0]].constant != nil || graph.values[inputs[1]].constant != nil { return [] }
+        func dependsOn(_ v: Int, _ target: Int) -> Bool {
+            var seen = Set<Int>(), stack = [v]
+            while let u = stack.popLast() {
+                if u == target { return true }
+                guard seen.insert(u).inserted, let p = producer[u] else { continue }
+                stack.append(contentsOf: graph.nodes[p].inputs)
+            }
+            return false
+        }
+        func movesOnly(_ op: any Operator) -> Bool {
+            if op is Reshape { return true }
+            if let r = op as? Rearrange, case .transpose = r.kind { return true }
+            return false
+        }
+        // A factor's signal: the value it scales by constants or reshapes (0.5·x in 0.5·x·Φ(x)).
+        func signal(_ v: Int) -> Int {
+            var u = v
+            while let p = producer[u] {
+                let node = graph.nodes[p]
+                if let b = node.op as? Binary, b.kind == .mul || b.kind == .div {
+                    let constant = node.inputs.map { graph.values[$0].constant != nil }
+                    if constant == [false, true] { u = node.inputs[0]; continue }
+                    if constant == [true, false] && b.kind == .mul { u = node.inputs[1]; continue }
+                    return u
+                }
+                guard movesOnly(node.op) else { return u }
+                u = node.inputs[0]
+            }
+            return u
+        }
+        let gate = [dependsOn(inputs[0], signal(inputs[1])), dependsOn(inputs[1], signal(inputs[0]))]
+        if gate[0] != gate[1] { return gate }
+        guard attention == .valuesOnly else { return [] }
+        func isSoftmax(_ v: Int) -> Bool {
+            var u = v
+            while let p = producer[u] {
+                let op = graph.nodes[p].op
+                if let s = op as? Softmax { return !s.log }
+                guard movesOnly(op) else { return false }
+                u = graph.nodes[p].inputs[0]
+            }
+            return false
+        }
+        let probabilities = inputs.map(isSoftmax)
+        return probabilities[0] != probabilities[1] ? probabilities : []
     }
 
     /// Runs the backward pass of the last `execute`: `seed` is dL/d(output 0) (or the relevance

@@ -101,8 +101,10 @@ extension Binary {
     /// In LRP mode a sum splits relevance in proportion to its operands (Add: a/(a+b), Sub:
     /// a/(a−b) and −b/(a−b), ε-stabilized); a product or quotient with one operand that needs
     /// no relevance (a constant) passes it all to the other; a product of two variables gives
-    /// it to the operand of the output's shape (the signal, not the broadcast gate), as the
-    /// signal-take-all rule of Arras et al. 2017 for gated products.
+    /// it to the factor the plan did not detach (`NodeRule.detached`: the gate computed from
+    /// the other factor, as GELU's Φ(x) in x·Φ(x)), else to the operand of the output's shape
+    /// (the signal, not the broadcast gate), as the signal-take-all rule of Arras et al. 2017
+    /// for gated products, else half to each.
     public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
         let a = args.inputs[0], b = args.inputs[1], g = args.gradOutput.pointer
         let n = args.gradOutput.count
@@ -128,6 +130,8 @@ extension Binary {
             case .mul, .div:
                 let toA: Float, toB: Float
                 if ga == nil || gb == nil { (toA, toB) = (1, 1) }
+                else if args.rule.detached == [false, true] { (toA, toB) = (1, 0) }
+                else if args.rule.detached == [true, false] { (toA, toB) = (0, 1) }
                 else if a.shape == outShape && b.shape != outShape { (toA, toB) = (1, 0) }
                 else if b.shape == outShape && a.shape != outShape { (toA, toB) = (0, 1) }
                 else { (toA, toB) = (0.5, 0.5) }

@@ -197,8 +197,10 @@ extension Gemm: LinearLayer, FusedActivation {
 
 extension MatMul {
     /// dA_i += dZ_i·B_iᵀ and dB_i += A_iᵀ·dZ_i for each matrix pair; operands broadcast over
-    /// leading axes receive the sum over the pairs that read them.
+    /// leading axes receive the sum over the pairs that read them. Under LRP rules relevance
+    /// flows by the rules in `MatMul+LRP.swift`.
     public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
+        if args.rule.lrp { return propagateRelevance(args, context) }
         guard let l = try? layout(args.inputs.map(\.shape)) else { return }
         let m = l.a[l.a.count - 2], k = l.a[l.a.count - 1], n = l.b[l.b.count - 1]
         let batches = l.batch.reduce(1, *)

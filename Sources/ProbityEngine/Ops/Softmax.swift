@@ -47,8 +47,14 @@ public struct Softmax: Operator {
 
 extension Softmax {
     /// Softmax: dx = y ⊙ (dy − Σ dy·y); LogSoftmax: dx = dy − exp(y) Σ dy, along the axis.
+    /// Under LRP rules relevance passes unchanged, as through activations (Chefer et al. 2021's
+    /// `Softmax.relprop`); with the AH-rule none reaches an attention softmax (`MatMul+LRP.swift`).
     public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
         guard let dx = args.gradInputs[0] else { return }
+        if args.rule.lrp {
+            for i in 0..<dx.count { dx.pointer[i] += args.gradOutput.pointer[i] }
+            return
+        }
         let (outer, length, inner) = extents(args.inputs[0].shape)
         let y = args.output.pointer, g = args.gradOutput.pointer
         for o in 0..<outer {

@@ -5,7 +5,9 @@ import ProbityEngine
 /// engine's LRP rules, with a composite as Kohlbrenner et al. 2020 recommend: ε for dense
 /// layers, γ (or αβ) for convolutions, z^B (bounded by the input range: pixel 0 and 255 through
 /// the preprocessing) or flat for the first layer. Defaults ε = 0.25, γ = 0.25, z^B. The seed is
-/// the target logit's value (Captum's `LRP`); the map sums relevance over channels, signed.
+/// the target logit's value (Captum's `LRP`); the map sums relevance over channels, signed. On
+/// transformers MatMuls with weights take the dense rule, LayerNorm the LN-rule and attention
+/// the AH-rule of Ali et al. 2022 (`BackwardRule`), so relevance is conserved through a ViT.
 public struct LRPComposite: Explainer {
     public static let name = "lrp"
     public static let signed = true
