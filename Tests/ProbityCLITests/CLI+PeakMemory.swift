@@ -1,37 +1,37 @@
 import Foundation
 import XCTest
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension CLI {
-    /// Runs `probity arguments` as a child process and returns its exit status, its stderr and
-    /// its peak resident memory in bytes (`ru_maxrss` of that child alone, from `wait4`, which
-    /// `Process` cannot give; the test process's other children do not count). A child still
-    /// running after `timeout` seconds is killed.
-    static func runMeasuringMemory(_ arguments: [String], timeout: Double = 60) throws -> (status: Int32, stderr: String, peakBytes: Int) {
+    /// Runs `probity arguments` and returns its exit status, its stderr and its peak resident
+    /// memory in bytes: `ru_maxrss` from `wait4` on the process.
+    ///
+    /// Not a child of this process: Linux carries a process's resident high-water mark across
+    /// `exec`, and a child spawned by the test runner (`posix_spawn` shares the runner's memory
+    /// until it execs) starts with the runner's — a gigabyte late in the suite. So a small
+    /// Python process forks `probity` and reports its `ru_maxrss`, which then counts only what
+    /// `probity` itself touched (plus Python's few megabytes from before the exec). A command
+    /// still running after `timeout` seconds is killed.
+    static func runMeasuringMemory(_ arguments: [String], timeout: Int = 60) throws -> (status: Int32, stderr: String, peakBytes: Int) {
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("probity-mem-\(UUID().uuidString).err").path
         defer { try? FileManager.default.removeItem(atPath: errPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, binary.path, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw NSError(domain: "posix_spawn", code: Int(spawned)) }
-        var status: Int32 = 0
-        var usage = rusage()
-        let deadline = Date().addingTimeInterval(timeout)
-        while wait4(pid, &status, WNOHANG, &usage) == 0 {
-            if Date() > deadline { kill(pid, SIGKILL); _ = wait4(pid, &status, 0, &usage); break }
-            usleep(10_000)
+        let r = try python("""
+        import os, signal, sys
+        err, timeout, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
+            os.execv(argv[0], argv)
+        signal.signal(signal.SIGALRM, lambda *_: os.kill(pid, signal.SIGKILL))
+        signal.alarm(timeout)
+        _, status, usage = os.wait4(pid, 0)
+        print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+        """, [errPath, String(timeout), binary.path] + arguments)
+        let fields = r.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard r.status == 0, fields.count == 2, let status = Int32(fields[0]), let kilobytes = Int(fields[1]) else {
+            throw NSError(domain: "runMeasuringMemory", code: 1, userInfo: [NSLocalizedDescriptionKey: r.stdout + r.stderr])
         }
-        // Exited normally: its status; killed by a signal: 128 + the signal, as a shell says.
-        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return (exit, stderr, Int(usage.ru_maxrss) * 1024)
+        return (status, stderr, kilobytes * 1024)
     }
 }
