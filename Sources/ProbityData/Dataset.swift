@@ -73,8 +73,10 @@ public final class Dataset: @unchecked Sendable {
         hasMasks = file.exists("/masks")
         preprocessing = Preprocessing(scale: try file.attribute("input_scale")!.floatArray!,
                                       offset: try file.attribute("input_offset")!.floatArray!)
-        description = (try? file.attribute("description"))?.text ?? ""
-        source = (try? file.attribute("source"))?.text ?? ""
+        // Optional, and free text when present; an attribute libhdf5 cannot read (a damaged
+        // file) is an error, not an empty description.
+        description = try file.attribute("description")?.text ?? ""
+        source = try file.attribute("source")?.text ?? ""
     }
 
     /// Number of classes: the class names if present, else the largest label + 1.

@@ -27,6 +27,13 @@ public enum DatasetSchema {
         public var description: String { "\(location): \(problem)" }
     }
 
+    /// The problem of a string read that libhdf5 could not finish within Probity's read limit
+    /// (a damaged string length: `HDF5File.readStrings`), said as it is; nil for other errors.
+    static func damagedString(_ error: Error) -> String? {
+        guard case let ProbityError.badInput(_, _, problem) = error, problem.contains("damaged string length") else { return nil }
+        return problem
+    }
+
     /// Checks every rule of the schema and returns each violation (empty when the file is valid).
     /// `deep` also scans mask and split values and every label (reads those datasets whole;
     /// images are never read).
@@ -64,7 +71,9 @@ public enum DatasetSchema {
                 let names = try file.readStrings("/class_names")
                 classCount = names.count
                 if names.isEmpty { add("/class_names", "expected at least one class name, found none") }
-            } catch { add("/class_names", "expected strings [K], found \(info("/class_names")?.kind.description ?? "unreadable")") }
+            } catch {
+                add("/class_names", damagedString(error) ?? "expected strings [K], found \(info("/class_names")?.kind.description ?? "unreadable")")
+            }
         }
 
         if let labels = info("/labels") {
@@ -138,9 +147,12 @@ public enum DatasetSchema {
             }
         }
         if file.exists("/sample_names") {
-            if let names = try? file.readStrings("/sample_names") {
+            do {
+                let names = try file.readStrings("/sample_names")
                 if names.count != n { add("/sample_names", "expected \(n) names, found \(names.count)") }
-            } else { add("/sample_names", "expected strings [\(n)], found \(info("/sample_names")?.kind.description ?? "unreadable")") }
+            } catch {
+                add("/sample_names", damagedString(error) ?? "expected strings [\(n)], found \(info("/sample_names")?.kind.description ?? "unreadable")")
+            }
         }
 
         // Root attributes.
@@ -158,6 +170,12 @@ public enum DatasetSchema {
                     if v.contains(where: { !$0.isFinite }) { add("/@\(name)", "expected finite numbers, found \(v)") }
                 } else { add("/@\(name)", "expected float32 [\(c)], found \(a)") }
             default: add("/@\(name)", "missing attribute (expected float32 [\(c)])")
+            }
+        }
+        // Free text, optional; present, it must be readable.
+        for name in ["description", "source"] {
+            do { _ = try file.attribute(name) } catch {
+                if case let ProbityError.badInput(_, _, problem) = error { add("/@\(name)", problem) } else { add("/@\(name)", "\(error)") }
             }
         }
         return found

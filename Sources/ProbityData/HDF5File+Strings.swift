@@ -42,14 +42,22 @@ extension HDF5File {
         return t
     }
 
-    /// Reads strings of `type` from an object via `readInto(memType, buffer)`; `file` and
-    /// `location` name it for the watchdog.
-    static func readStrings(type fileType: hid_t, count n: Int, file: String, location: String, read: (hid_t, UnsafeMutableRawPointer) -> herr_t) -> [String]? {
+    /// Reads strings of `type` from an object via `read(memType, buffer)`; `file` and
+    /// `location` name it in errors and for the watchdog. A failed read throws `what`, or, when
+    /// libhdf5 ran out of the room `HDF5StringGuard` leaves it, says a string length is damaged.
+    static func readStrings(type fileType: hid_t, count n: Int, file: String, location: String, what: String,
+                            read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
         if H5Tis_variable_str(fileType) > 0 {
             let mem = vlenStringType(); defer { H5Tclose(mem) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
-            let status = HDF5StringGuard.run(file, location) { pointers.withUnsafeMutableBytes { read(mem, $0.baseAddress!) } }
-            if status < 0 { return nil }
+            let (status, capped) = HDF5StringGuard.run(file, location) { pointers.withUnsafeMutableBytes { read(mem, $0.baseAddress!) } }
+            if status < 0 {
+                let failure = HDF5File.failure(file, location, what)
+                if capped, case .badInput(_, _, let problem) = failure, problem.contains("memory allocation failed") {
+                    throw ProbityError.badInput(file: file, location: location, problem: "a string declares more than the \(HDF5File.maxReadBytes >> 20) MiB Probity reads at once (a damaged string length?)")
+                }
+                throw failure
+            }
             defer {
                 var dims = [hsize_t(n)]
                 let space = H5Screate_simple(1, &dims, nil)
@@ -64,7 +72,7 @@ extension HDF5File {
             H5Tset_strpad(mem, H5T_STR_NULLPAD)
             var bytes = [UInt8](repeating: 0, count: Swift.max(n * size, 1))
             let status = bytes.withUnsafeMutableBytes { read(mem, $0.baseAddress!) }
-            if status < 0 { return nil }
+            if status < 0 { throw HDF5File.failure(file, location, what) }
             return (0..<n).map { i in
                 let slice = bytes[(i * size)..<((i + 1) * size)]
                 return String(decoding: slice.prefix { $0 != 0 }, as: UTF8.self)
@@ -82,10 +90,9 @@ extension HDF5File {
             let space = H5Dget_space(d); defer { H5Sclose(space) }
             let n = Int(H5Sget_simple_extent_npoints(space))
             try checkReadSize(HDF5File.product([n, Swift.max(Int(H5Tget_size(type)), 8)]), of: UInt8.self, dataset)
-            guard let strings = HDF5File.readStrings(type: type, count: n, file: path, location: dataset, read: { mem, buf in
+            return try HDF5File.readStrings(type: type, count: n, file: path, location: dataset, what: "cannot read strings") { mem, buf in
                 H5Dread(d, mem, probity_h5s_all(), probity_h5s_all(), probity_h5p_default(), buf)
-            }) else { throw fail(dataset, "cannot read strings") }
-            return strings
+            }
         }
     }
 
@@ -140,8 +147,8 @@ extension HDF5File {
             let isScalar = H5Sget_simple_extent_ndims(space) == 0
             switch H5Tget_class(type) {
             case H5T_STRING:
-                guard let s = HDF5File.readStrings(type: type, count: n, file: path, location: "\(object)@\(name)", read: { mem, buf in H5Aread(a, mem, buf) }) else {
-                    throw fail("\(object)@\(name)", "cannot read string attribute")
+                let s = try HDF5File.readStrings(type: type, count: n, file: path, location: "\(object)@\(name)", what: "cannot read string attribute") { mem, buf in
+                    H5Aread(a, mem, buf)
                 }
                 return isScalar ? .string(s.first ?? "") : .strings(s)
             case H5T_INTEGER:

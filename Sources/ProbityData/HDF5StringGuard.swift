@@ -13,9 +13,13 @@ import Glibc
 /// - a SIGSEGV/SIGBUS handler ends it at once (the previous handlers come back afterwards);
 ///
 /// each with the one-line error every command prints for bad input, naming the file and the
-/// object, and exit status 2. Results already written stay (writes are atomic). `_exit`, not
-/// `exit`: libhdf5's exit handlers must not run while it is mid-call, and a signal handler may
-/// only call async-signal-safe functions (`write`, `_exit`).
+/// object, and exit status 2. The address space is capped meanwhile (`AddressSpaceCap`, with
+/// `HDF5File.maxReadBytes` of headroom): a damaged string length makes libhdf5 allocate and
+/// clear up to 4 GiB before it reads the string; under the cap that allocation fails and so
+/// does the read (`Tests/Fixtures/bad/string_length_4g.h5`, `attribute_length_4g.h5`).
+/// Results already written stay (writes are atomic). `_exit`, not `exit`: libhdf5's exit
+/// handlers must not run while it is mid-call, and a signal handler may only call
+/// async-signal-safe functions (`write`, `_exit`).
 public enum HDF5StringGuard {
     /// Off in the fuzz target, so libFuzzer sees libhdf5's loops and crashes for what they are.
     nonisolated(unsafe) public static var enabled = true
@@ -29,8 +33,9 @@ public enum HDF5StringGuard {
         "probity: error: \(file): \(location): libhdf5 \(what) reading its strings (a damaged global heap)\n"
     }
 
-    static func run<T>(_ file: String, _ location: String, _ body: () -> T) -> T {
-        guard enabled else { return body() }
+    /// Runs `body` guarded; `capped` says whether the address-space cap was in force.
+    static func run<T>(_ file: String, _ location: String, _ body: () -> T) -> (result: T, capped: Bool) {
+        guard enabled else { return (body(), false) }
         let stuck = line(file, location, "did not finish")
         let alarm = DispatchWorkItem {
             FileHandle.standardError.write(Data(stuck.utf8))
@@ -56,6 +61,6 @@ public enum HDF5StringGuard {
             free(faultLine)
             faultLine = nil
         }
-        return body()
+        return AddressSpaceCap.run(headroom: HDF5File.maxReadBytes, body)
     }
 }

@@ -9,7 +9,8 @@ import ProbityReports
 /// journal record per batch, skipping batches already there — the stage `probity explain` and
 /// `probity run` share. A failed external program stops the stage with its message (batches
 /// finished before it stay in the journal); with `keepGoing` its samples are marked failed
-/// instead (NaN maps, the `failed` diagnostic, `failed` scores) and the stage goes on.
+/// instead (NaN maps, the `failed` diagnostic, `failed` scores) and the stage goes on. A rerun
+/// explains the failed samples again (`pending`), and `Scoring` then scores them again.
 public struct Explaining {
     public var model: any Model
     public var dataset: Dataset
@@ -48,10 +49,13 @@ public struct Explaining {
         public var constant: [Int] = [], nonFinite: [Int] = []
     }
 
-    /// Batches of `batches` that still need maps.
+    /// Batches of `batches` that still need maps: a sample not explained yet, or one an
+    /// external program failed on (kept `failed` under `keepGoing`): a rerun tries those again,
+    /// and only those.
     public func pending(_ key: String, batches: [[Int]]) throws -> [[Int]] {
         let done = try cache.done(key)
-        return batches.filter { !$0.allSatisfy { done[$0] } }
+        let failed = try cache.diagnostics(key)["failed"] ?? []
+        return batches.filter { !$0.allSatisfy { done[$0] && !($0 < failed.count && failed[$0] == 1) } }
     }
 
     /// Explains the samples of `batches` not yet in the cache; `step` gets the samples done.

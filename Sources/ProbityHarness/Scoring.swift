@@ -68,9 +68,23 @@ public struct Scoring {
 
     /// The (metric, batch) units still to do for explainer `key` over `batches`.
     public func pending(explainer key: String, batches: [[Int]]) throws -> Int {
-        try metrics.reduce(0) { total, metric in
-            let done = try store.entry(metric: Scoring.metricKey(metric), explainer: key)?.done ?? []
+        let failed = try cache.diagnostics(key)["failed"] ?? []
+        return try metrics.reduce(0) { total, metric in
+            let done = try scored(Scoring.metricKey(metric), explainer: key, failed: failed)
             return total + batches.filter { b in !b.allSatisfy { $0 < done.count && done[$0] } }.count
+        }
+    }
+
+    /// Which samples have scores of `metric` on `key`'s maps that still stand. Scores marked
+    /// `failed` because the explainer had failed on the sample stand only while its map is a
+    /// failure (`failed`, the cache's diagnostic): once a rerun explained it, it is scored again.
+    func scored(_ metric: String, explainer key: String, failed: [Float]) throws -> [Bool] {
+        guard let e = try store.entry(metric: metric, explainer: key) else { return [] }
+        let v = e.variants.count
+        guard v > 0, e.status.count == e.done.count * v else { return e.done }
+        return e.done.indices.map { s in
+            let markedFailed = (0..<v).contains { e.status(s, $0) == "failed" }
+            return e.done[s] && !(markedFailed && !(s < failed.count && failed[s] == 1))
         }
     }
 
@@ -79,17 +93,17 @@ public struct Scoring {
     public func run(explainer key: String, batches: [[Int]], step: (Int) -> Void = { _ in }) throws -> [Timing] {
         guard let entry = try cache.info(key) else { throw ProbityError.badFile(cache.path, "no maps for explainer \(key)") }
         let context = "model=\(modelSHA256);dataset=\(datasetSHA256);seed=\(seed);target=\(entry.target);metric_target=\(metricTarget?.description ?? "cache");version=\(ProbityVersion.string)"
+        // Samples whose explainer failed (an external program): their scores are `failed`.
+        let failed = try cache.diagnostics(key)["failed"] ?? []
         var done: [[Bool]] = []
         for metric in metrics {
             try store.prepare(metric: Scoring.metricKey(metric), explainer: key, count: dataset.count, context: context)
-            done.append(try store.entry(metric: Scoring.metricKey(metric), explainer: key)?.done ?? [])
+            done.append(try scored(Scoring.metricKey(metric), explainer: key, failed: failed))
         }
         let needs = metrics.reduce(MetricNeeds()) { $0.union(type(of: $1).needs) }
         let explainer = needs.contains(.explainer) ? try ExplainerRegistry.make(entry.name, options: try cache.options(key)) : nil
         let targets = try cache.targets(key)
         let cacheDone = try cache.done(key)
-        // Samples whose explainer failed (an external program): their scores are `failed`.
-        let failed = try cache.diagnostics(key)["failed"] ?? []
         var seconds = [Double](repeating: 0, count: metrics.count), scored = [Int](repeating: 0, count: metrics.count)
         for part in batches {
             let todo = metrics.indices.filter { k in !part.allSatisfy { $0 < done[k].count && done[k][$0] } }

@@ -30,6 +30,14 @@ public struct ONNXImporter: Sendable {
         try check()
     }
 
+    /// A model already parsed, taken as it is (no `check()`): for looking at the parts of a
+    /// graph that `init(path:)` would refuse, such as the node order of a cyclic one.
+    init(model: Onnx_ModelProto, file: String) {
+        self.file = file
+        self.model = model
+        opset = Int(model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 13)
+    }
+
     /// Names of the graph's real inputs (those that are not initializers).
     public var inputNames: [String] {
         let initializers = Set(model.graph.initializer.map(\.name))
@@ -67,15 +75,8 @@ public struct ONNXImporter: Sendable {
             if !orphans.isEmpty {
                 problems += orphans.prefix(10)
             } else {
-                // The rest wait on a cycle: drop the ones that feed no other waiting node
-                // (what comes after the cycle) until only the cycle remains.
-                var cycle = pending
-                while true {
-                    let read = Set(cycle.flatMap(\.input))
-                    let feeding = cycle.filter { $0.output.contains(where: read.contains) }
-                    if feeding.count == cycle.count || feeding.isEmpty { break }
-                    cycle = feeding
-                }
+                // The rest wait on a cycle: name it, without what only comes after it.
+                let cycle = ONNXImporter.cycle(among: pending)
                 let names = cycle.prefix(10).map(\.label).joined(separator: ", ") + (cycle.count > 10 ? " and \(cycle.count - 10) more" : "")
                 problems.append(cycle.count == 1 ? "node \(names) reads its own output (a cycle)" : "nodes \(names) form a cycle")
             }
@@ -172,26 +173,6 @@ public struct ONNXImporter: Sendable {
             }
         }
         return context.graph
-    }
-
-    /// Nodes in an order where every input is produced first; the nodes that cannot be placed
-    /// (a missing input or a cycle); and every name known once the placed nodes have run.
-    func topologicalOrder() -> (order: [Onnx_NodeProto], unplaced: [Onnx_NodeProto], known: Set<String>) {
-        var known = Set(model.graph.initializer.map(\.name)).union(model.graph.input.map(\.name))
-        known.insert("")
-        var pending = Array(model.graph.node)
-        var order: [Onnx_NodeProto] = []
-        while !pending.isEmpty {
-            let before = order.count
-            pending.removeAll { node in
-                guard node.input.allSatisfy({ known.contains($0) }) else { return false }
-                known.formUnion(node.output)
-                order.append(node)
-                return true
-            }
-            if order.count == before { break }
-        }
-        return (order, pending, known)
     }
 }
 

@@ -38,6 +38,8 @@ final class BadCorpusTests: XCTestCase {
         ("fuzz_global_heap_segv.h5", .dataset, "libhdf5 crashed reading its strings (a damaged global heap)"),
         ("fuzz_hdf5_open_overflow.h5", .dataset, "cannot open (truncated or damaged file?)"),
         ("fuzz_hdf5_extent_past_int_max.h5", .dataset, "/class_names: expected strings [K], found string"),
+        ("string_length_4g.h5", .dataset, "/class_names: a string declares more than the 256 MiB Probity reads at once (a damaged string length?)"),
+        ("attribute_length_4g.h5", .dataset, "/@description: a string declares more than the 256 MiB Probity reads at once (a damaged string length?)"),
         ("huge_declared.h5", .dataset, "/labels: declares 1000000000000 values, more than the 256 MiB Probity reads at once"),
         ("onnx_empty.onnx", .model, "not a valid ONNX model (no graph or no nodes)"),
         ("onnx_truncated.onnx", .model, "not a valid ONNX model (protobuf decoding failed: truncated)"),
@@ -102,5 +104,22 @@ final class BadCorpusTests: XCTestCase {
         // The table covers the folder.
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: Self.folder)).subtracting(["README.md"])
         XCTAssertEqual(files, Set(Self.cases.map(\.file)))
+    }
+
+    /// Refusing a damaged HDF5 file takes no giant allocation: every `.h5` of the corpus, read
+    /// by `dataset info` and `dataset validate` in a child process, stays under 512 MB of
+    /// resident memory (the child's own `ru_maxrss`). Without the address-space cap of
+    /// `HDF5StringGuard`, libhdf5 touches 8 GB on `string_length_4g.h5` and
+    /// `attribute_length_4g.h5` before it reads a one-letter string.
+    func testRefusingDamagedHDF5FilesStaysUnder512MB() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasSuffix(".h5") }.sorted()
+        XCTAssertTrue(files.contains("string_length_4g.h5") && files.contains("attribute_length_4g.h5"))
+        for file in files {
+            for command in ["info", "validate"] {
+                let r = try CLI.runMeasuringMemory(["dataset", command, Self.folder + "/" + file])
+                XCTAssertEqual(r.status, 2, "\(command) \(file): \(r.stderr)")
+                XCTAssertLessThan(r.peakBytes, 512 << 20, "\(command) \(file): peak resident memory \(r.peakBytes >> 20) MB")
+            }
+        }
     }
 }

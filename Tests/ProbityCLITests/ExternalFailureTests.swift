@@ -142,6 +142,62 @@ final class ExternalFailureTests: XCTestCase {
         XCTAssertEqual(verdict["failed"] as? Int, 1)
     }
 
+    /// A rerun of a `--keep-going` run explains again the samples the external program failed
+    /// on, and only those (the program is called once, for that batch; the other explainer's
+    /// maps and every other score are reused); when the program now succeeds, the tables are
+    /// byte-identical to those of a run that never failed.
+    func testRerunRetriesFailedSamplesAndMatchesARunThatNeverFailed() throws {
+        let dir = try CLI.scratch()
+        _ = try shapes(dir, count: 8)
+        try responses(dir, count: 4)
+        // Fails its second call until the file `fixed` exists.
+        let flaky = try script(dir, "flaky", """
+        n=$(cat \(dir)/calls 2>/dev/null || echo 0); n=$((n + 1)); echo $n > \(dir)/calls
+        if [ $n -eq 2 ] && [ ! -e \(dir)/fixed ]; then echo 'out of memory' >&2; exit 1; fi
+        cp \(dir)/good.h5 "$2"
+        """)
+        let suite = dir + "/suite.yaml"
+        try """
+        dataset: shapes.h5
+        model: \(CLI.repository.path)/models/shapes_cnn.onnx
+        samples: {first: 8}
+        batch: 4
+        explainers:
+          - saliency
+          - external: {command: \(flaky)}
+        metrics: [deletion, sparseness]
+        """.write(toFile: suite, atomically: true, encoding: .utf8)
+        func calls() throws -> String { try String(contentsOfFile: dir + "/calls", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+
+        let first = try CLI.run(["run", suite, "--out", dir + "/out", "--keep-going"])
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+        XCTAssertTrue(first.stderr.contains("4 samples failed"), first.stderr)
+        try assertFailedRows(dir + "/out")
+
+        // Fixed: the rerun calls the program once, for the failed batch, and scores only it.
+        FileManager.default.createFile(atPath: dir + "/fixed", contents: nil)
+        let rerun = try CLI.run(["run", suite, "--out", dir + "/out", "--keep-going"])
+        XCTAssertEqual(rerun.status, 0, rerun.stdout + rerun.stderr)
+        XCTAssertTrue(rerun.stdout.contains("8 samples, 2 explainers: 4 maps computed (12 reused), 8 sample scores computed"), rerun.stdout)
+        XCTAssertEqual(try calls(), "3")
+        let rows = try String(contentsOfFile: dir + "/out/per_sample.csv", encoding: .utf8).split(separator: "\n").dropFirst().map { CLI.csvFields(String($0)) }
+        XCTAssertFalse(rows.contains { $0[6] == "failed" }, "no sample is failed any more")
+
+        // Nothing left to retry: a third run computes nothing.
+        let again = try CLI.run(["run", suite, "--out", dir + "/out"])
+        XCTAssertTrue(again.stdout.contains("0 maps computed (16 reused), 0 sample scores computed"), again.stdout)
+        XCTAssertEqual(try calls(), "3")
+
+        // A run that never failed, in a fresh folder: the same tables.
+        let clean = try CLI.run(["run", suite, "--out", dir + "/clean"])
+        XCTAssertEqual(clean.status, 0, clean.stdout + clean.stderr)
+        for table in ["per_sample.csv", "summary.csv", "pairwise.csv", "reliability.csv"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/out/" + table))
+            let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/clean/" + table))
+            XCTAssertEqual(a, b, "\(table) differs from the run that never failed")
+        }
+    }
+
     /// Samples 4…7 of the external explainer are `failed` on both metrics, 0…3 `ok`; the
     /// report names the failures.
     func assertFailedRows(_ out: String, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -86,6 +86,28 @@ with h5py.File(path("huge_declared.h5"), "w", libver="earliest") as f:
     f.attrs["input_scale"] = np.full(C, 2, np.float32)
     f.attrs["input_offset"] = np.full(C, -1, np.float32)
 
+# A damaged length in a variable-length string's descriptor (4 bytes: length, then the global
+# heap collection's address and the object's index): libhdf5 1.10 allocates and clears a buffer
+# of the declared length before it reads the string, 8 GB of memory to read "a".
+
+
+def damage_string_length(name, text, length=0xFFFFFFF0):
+    """Sets the declared length of the first vlen string descriptor of `text` in file `name`."""
+    data = bytearray(open(path(name), "rb").read())
+    found = [i for i in range(len(data) - 16)
+             if data[i:i + 4] == struct.pack("<I", len(text)) and data[i + 12:i + 16] == struct.pack("<I", 1)
+             and int.from_bytes(data[i + 4:i + 12], "little") < len(data)
+             and data[int.from_bytes(data[i + 4:i + 12], "little"):][:4] == b"GCOL"]
+    assert len(found) == 1, (name, found)
+    data[found[0]:found[0] + 4] = struct.pack("<I", length)
+    write(name, bytes(data))
+
+
+dataset("string_length_4g.h5")
+damage_string_length("string_length_4g.h5", "a")
+dataset("attribute_length_4g.h5", class_names=None, attrs={"description": "a dataset with a damaged description"})
+damage_string_length("attribute_length_4g.h5", "a dataset with a damaged description")
+
 # ---------------------------------------------------------------------------------------------
 # ONNX, encoded by hand (onnx.proto3 field numbers).
 
