@@ -161,7 +161,9 @@ public struct Benchmark {
         var fractions: [Double] = []
         var derived: [Row] = []
         for name in names {
-            try stage(name) {
+            // With the default list, a method that refuses the model (attention rollout or
+            // transformer attribution on a CNN) is skipped with its reason, not the end of the run.
+            do { try stage(name) {
                 let explainer = try ExplainerRegistry.make(name)
                 let counting = CountingModel(model)
                 let t = try Benchmark.explainSeconds(explainer, model: counting, dataset: dataset, image: image, repetitions: reps,
@@ -185,6 +187,8 @@ public struct Benchmark {
                 }
                 return [Row(stage: "explain", figure: name, value: t.seconds, unit: "s/image",
                             note: t.forwards > 0 ? "\(t.forwards) forwards an image" : "")]
+            } } catch let error as ProbityError where explainers == nil {
+                progress("\(name) skipped: \(error.description)")
             }
         }
         f.perturbationFractionOfForward = fractions.min() ?? 0
