@@ -26,9 +26,13 @@ public struct Softmax: Operator {
 
     public func forward(_ inputs: [ConstView], _ output: MutableView, _ context: ExecutionContext) {
         let (outer, length, inner) = extents(inputs[0].shape)
-        let x = inputs[0].pointer, y = output.pointer
-        for o in 0..<outer {
-            for i in 0..<inner {
+        let x = inputs[0].pointer, y = output.pointer, log = self.log
+        // Rows are independent: split them over threads (an attention map's rows in a ViT).
+        let rows = outer * inner
+        let parts = output.count > 1 << 15 ? Swift.min(context.threads, rows) : 1
+        context.parallel(parts) { c, _ in
+            for r in (rows * c / parts)..<(rows * (c + 1) / parts) {
+                let o = r / inner, i = r % inner
                 let base = o * length * inner + i
                 var m = -Float.infinity
                 for k in 0..<length { m = Swift.max(m, x[base + k * inner]) }
@@ -56,18 +60,22 @@ extension Softmax {
             return
         }
         let (outer, length, inner) = extents(args.inputs[0].shape)
-        let y = args.output.pointer, g = args.gradOutput.pointer
-        for o in 0..<outer {
-            for i in 0..<inner {
+        let y = args.output.pointer, g = args.gradOutput.pointer, d = dx.pointer, log = self.log
+        let rows = outer * inner
+        let parts = dx.count > 1 << 15 ? Swift.min(context.threads, rows) : 1
+        context.parallel(parts) { c, _ in
+            let dx = d
+            for r in (rows * c / parts)..<(rows * (c + 1) / parts) {
+                let o = r / inner, i = r % inner
                 let base = o * length * inner + i
                 if log {
                     var total: Float = 0
                     for k in 0..<length { total += g[base + k * inner] }
-                    for k in 0..<length { let j = base + k * inner; dx.pointer[j] += g[j] - Foundation.exp(y[j]) * total }
+                    for k in 0..<length { let j = base + k * inner; dx[j] += g[j] - Foundation.exp(y[j]) * total }
                 } else {
                     var dot: Float = 0
                     for k in 0..<length { dot += g[base + k * inner] * y[base + k * inner] }
-                    for k in 0..<length { let j = base + k * inner; dx.pointer[j] += y[j] * (g[j] - dot) }
+                    for k in 0..<length { let j = base + k * inner; dx[j] += y[j] * (g[j] - dot) }
                 }
             }
         }

@@ -57,8 +57,13 @@ public struct Rearrange: Operator {
         let map = self.map ?? (try! layout(inputs[0].shape).map)
         var fill: Float = 0
         if case .pad(_, _, let value) = kind { fill = value }
-        let x = inputs[0].pointer, y = output.pointer
-        for i in 0..<map.count { let j = map[i]; y[i] = j >= 0 ? x[j] : fill }
+        let x = inputs[0].pointer, y = output.pointer, n = map.count
+        let chunks = n > 1 << 15 ? context.threads : 1
+        map.withUnsafeBufferPointer { m in
+            context.parallel(chunks) { c, _ in
+                for i in (n * c / chunks)..<(n * (c + 1) / chunks) { let j = m[i]; y[i] = j >= 0 ? x[j] : fill }
+            }
+        }
     }
 
     /// The index map for fixed shapes (for backward and for folding constants).
