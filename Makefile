@@ -15,7 +15,7 @@ SHAPES_ARGS  := --count 3000 --size 64 --seed 1 --test-fraction 0.2
 # reports/rise-2018/ (its README.md compares with the paper).
 PRESETS      := rise-2018 sanity-2018 sanity-2018-shapes pointing-game spurious-cue article-comparison readme-shapes readme-photos
 
-.PHONY: setup build test demo bench clean shapes-models $(PRESETS) lime-tutorial imagelime fuzz fuzz-build
+.PHONY: setup build test demo quickstart-vit bench clean shapes-models $(PRESETS) lime-tutorial imagelime fuzz fuzz-build
 
 # apt-installs only what is missing; works as root with no prompt (sudo otherwise).
 setup:
@@ -40,6 +40,15 @@ test: setup
 # The quickstart suite: explain, score, aggregate (resumes if interrupted), then print the ranking.
 demo: build datasets/shapes.h5
 	$(PROBITY) run metrics/quickstart.yaml --out $(DEMO_OUT)
+
+# The quickstart's transformer half: the same explainers and metrics on the shapes ViT, then both
+# runs side by side (reports/quickstart-vit/cnn-vs-vit.html). Runs the CNN's quickstart first if
+# `make demo` has not (about 7 minutes on 2 cores for the ViT's run).
+quickstart-vit: build datasets/shapes.h5
+	@test -f $(DEMO_OUT)/summary.csv || $(PROBITY) run metrics/quickstart.yaml --out $(DEMO_OUT)
+	$(PROBITY) run metrics/quickstart-vit.yaml
+	$(PROBITY) compare $(DEMO_OUT) reports/quickstart-vit --names CNN,ViT \
+	  --html reports/quickstart-vit/cnn-vs-vit.html --csv reports/quickstart-vit/cnn-vs-vit.csv
 
 datasets/shapes.h5:
 	@test -x $(PROBITY) || $(MAKE) build

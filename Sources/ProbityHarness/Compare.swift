@@ -15,6 +15,18 @@ public struct Compare {
 
     public init(a: RunResults, b: RunResults) { self.a = a; self.b = b }
 
+    /// Lines naming the explainers only one run has (not in the table), e.g. the transformer
+    /// methods of a ViT's run beside a CNN's.
+    public func notes(_ rows: [Comparison.Row], names: Comparison.Names = .letters) -> [String] {
+        let matchedA = Set(rows.map(\.explainerA)), matchedB = Set(rows.map(\.explainerB))
+        var lines: [String] = []
+        for (name, keys, matched) in [(names.a, a.explainers, matchedA), (names.b, b.explainers, matchedB)] {
+            let only = keys.filter { !matched.contains($0) }
+            if !only.isEmpty { lines.append("only in \(name) (not compared): \(only.joined(separator: ", "))") }
+        }
+        return lines
+    }
+
     public func rows() throws -> [Comparison.Row] {
         var pairs: [(String, String, String)] = []   // (label, key in A, key in B)
         let labelsA = ExplainerLabels.labels(a.explainers), labelsB = ExplainerLabels.labels(b.explainers)

@@ -58,5 +58,20 @@ final class GateCommandTests: XCTestCase {
         XCTAssertTrue(rows.contains { $0.hasPrefix("relevance_mass,gradcam,") && $0.hasSuffix(",worse") }, rows.joined(separator: "\n"))
         let html = try String(contentsOfFile: dir + "/cmp.html", encoding: .utf8)
         XCTAssertFalse(html.contains("<script") || html.contains("http://") || html.contains("https://"))
+        // Named runs (two models): the columns and the verdict say which run scored better.
+        let named = try CLI.run(["compare", good, bad, "--names", "good,shuffled", "--html", dir + "/named.html"])
+        XCTAssertEqual(named.status, 0, named.stderr)
+        let lines = named.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.prefix(2), ["good = \(good)", "shuffled = \(bad)"])
+        XCTAssertTrue(lines[2].contains("good") && lines[2].contains("shuffled − good") && lines[2].hasSuffix("verdict"), lines[2])
+        XCTAssertTrue(lines.contains { $0.hasPrefix("relevance_mass ↑") && $0.contains("gradcam") && $0.hasSuffix("good better") }, named.stdout)
+        let namedHTML = try String(contentsOfFile: dir + "/named.html", encoding: .utf8)
+        XCTAssertTrue(namedHTML.contains("<h1>good and shuffled: the same explainers and metrics on the same samples</h1>"))
+        XCTAssertTrue(namedHTML.contains("<td class=\"a\">good better</td>"))
+        for names in ["CNN", "CNN,CNN", "CNN,", "a,b,c"] {
+            let refused = try CLI.run(["compare", good, good, "--names", names])
+            XCTAssertEqual(refused.status, 2, names)
+            XCTAssertTrue(refused.stderr.contains("--names wants two different names separated by a comma"), refused.stderr)
+        }
     }
 }

@@ -121,6 +121,16 @@ final class PresetTests: XCTestCase {
         XCTAssertEqual(Set(quickstart.metrics.map(\.name)), ["deletion", "insertion", "road_morf", "pointing_game", "relevance_mass",
                                                               "model_randomization", "data_randomization", "sparseness"])
         XCTAssertEqual(quickstart.gate, dir + "/release-gate.yaml")
+        // Its transformer half compares the same explainers on the shapes ViT (`make quickstart-vit`).
+        let vit = try Suite(contentsOf: dir + "/quickstart-vit.yaml")
+        XCTAssertEqual(vit.model, SuiteTests.repository + "/models/shapes_vit.onnx")
+        XCTAssertEqual(vit.dataset, quickstart.dataset)
+        XCTAssertEqual(vit.samples, quickstart.samples)
+        XCTAssertEqual(vit.seed, quickstart.seed)
+        XCTAssertEqual(vit.explainers.map(\.name), quickstart.explainers.map(\.name).filter { !["random", "sobel", "center_gaussian"].contains($0) }
+                       + ["attention_rollout", "transformer_attribution", "random", "sobel", "center_gaussian"])
+        XCTAssertEqual(vit.metrics.map(\.name), quickstart.metrics.map(\.name).filter { $0 != "data_randomization" })
+        for e in vit.explainers { XCTAssertEqual(e.options, quickstart.explainers.first { $0.name == e.name }?.options ?? [:], e.name) }
         XCTAssertEqual(try GatePolicy(contentsOf: dir + "/release-gate.yaml").rules.count, 5)
         XCTAssertEqual(policies, ["release-gate.yaml", "release-regression.yaml"])
     }

@@ -94,6 +94,16 @@ enum CAM {
         return (a, g)
     }
 
+    /// The layer's activation alone (one forward pass, for Score-CAM), token maps laid out as
+    /// images as `capture` does.
+    static func activation(_ batch: ExplainBatch, model: Model, layer: String) throws -> Tensor {
+        let name = try CAM.layer(layer, model: model)
+        var a = try model.forward(batch.x, hooks: [name]).activations[name]!
+        if a.rank == 3 { a = try tokenGrid(a) }
+        guard a.rank == 4 else { throw ProbityError.invalidArgument("layer \(name) has shape \(a.shape); CAMs need [N, K, h, w] or tokens [N, T, C]") }
+        return a
+    }
+
     /// relu(Σ_k w[n, k] · A[n, k]) → [N, h, w].
     static func weightedSum(_ a: Tensor, weights: Tensor, relu: Bool = true) -> Tensor {
         let (n, k, h, w) = (a.shape[0], a.shape[1], a.shape[2], a.shape[3])

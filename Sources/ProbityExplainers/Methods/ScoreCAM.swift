@@ -7,7 +7,8 @@ import ProbityEngine
 /// target logit of each masked input, softmaxed over channels, weights the channels; map
 /// relu(Σ_k w_k A_k). As pytorch-grad-cam's `ScoreCAM`: all channels (or the `channels` with
 /// the largest mean activation), masked inputs run in batches; masks are min-max scaled with
-/// pytorch-grad-cam's (A − min)/(max − min + 1e-8).
+/// pytorch-grad-cam's (A − min)/(max − min + 1e-8). A transformer's token map is laid out as
+/// an image first, as for the other CAMs (`CAM`).
 ///
 /// Mask upsampling (`upsampling`): pytorch-grad-cam's `score_cam.py` uses
 /// `torch.nn.UpsamplingBilinear2d`, i.e. bilinear with `align_corners=True` (corner samples on
@@ -25,8 +26,7 @@ public struct ScoreCAM: Explainer {
     public init(options: Options) throws { self.options = options }
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
-        let name = try CAM.layer(options.string("layer"), model: model)
-        let a = try model.forward(batch.x, hooks: [name]).activations[name]!
+        let a = try CAM.activation(batch, model: model, layer: options.string("layer"))
         let (n, k, h, w) = (a.shape[0], a.shape[1], a.shape[2], a.shape[3])
         let (c, height, width) = (batch.channels, batch.height, batch.width)
         var weights = Tensor(shape: [n, k])
