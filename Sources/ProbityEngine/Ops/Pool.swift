@@ -39,6 +39,41 @@ public struct Pool: Operator {
         let x = inputs[0]
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (ho, wo) = (output.shape[2], output.shape[3])
+        let (k0, k1) = kernel, (s0, s1) = strides, (d0, d1) = dilations, (p0, p1) = (pads.0, pads.1)
+        if kind == .max {
+            // Windows wholly inside the input skip the bounds tests; the maximum is taken in the
+            // same order either way.
+            context.parallel(n * c) { item, _ in
+                let src = x.pointer + item * h * w
+                let dst = output.pointer + item * ho * wo
+                for oy in 0..<ho {
+                    let y0 = oy * s0 - p0
+                    let rowsInside = y0 >= 0 && y0 + (k0 - 1) * d0 < h
+                    for ox in 0..<wo {
+                        let x0 = ox * s1 - p1
+                        var best = -Float.infinity
+                        if rowsInside && x0 >= 0 && x0 + (k1 - 1) * d1 < w {
+                            for ky in 0..<k0 {
+                                let row = src + (y0 + ky * d0) * w + x0
+                                for kx in 0..<k1 { best = Swift.max(best, row[kx * d1]) }
+                            }
+                        } else {
+                            for ky in 0..<k0 {
+                                let iy = y0 + ky * d0
+                                if iy < 0 || iy >= h { continue }
+                                for kx in 0..<k1 {
+                                    let ix = x0 + kx * d1
+                                    if ix < 0 || ix >= w { continue }
+                                    best = Swift.max(best, src[iy * w + ix])
+                                }
+                            }
+                        }
+                        dst[oy * wo + ox] = best
+                    }
+                }
+            }
+            return
+        }
         context.parallel(n * c) { item, _ in
             let src = x.pointer + item * h * w
             let dst = output.pointer + item * ho * wo
@@ -48,17 +83,7 @@ public struct Pool: Operator {
                     let x0 = ox * strides.1 - pads.1
                     switch kind {
                     case .max:
-                        var best = -Float.infinity
-                        for ky in 0..<kernel.0 {
-                            let iy = y0 + ky * dilations.0
-                            if iy < 0 || iy >= h { continue }
-                            for kx in 0..<kernel.1 {
-                                let ix = x0 + kx * dilations.1
-                                if ix < 0 || ix >= w { continue }
-                                best = Swift.max(best, src[iy * w + ix])
-                            }
-                        }
-                        dst[oy * wo + ox] = best
+                        break   // above
                     case .average(let includePad):
                         // Window clipped to input + padding (for the divisor with pad), then to input.
                         let ye = Swift.min(y0 + kernel.0, h + pads.2), xe = Swift.min(x0 + kernel.1, w + pads.3)
