@@ -231,6 +231,14 @@ public final class AttributionCache {
         return existing != nil
     }
 
+    /// Forgets a new entry that got no maps (its method refused the model before the first
+    /// batch), so a refused `explain` leaves no empty entry in the file. An entry with maps, or
+    /// one already in the file, is kept.
+    public func abandon(_ key: String) throws {
+        guard !(try file()?.exists("/attributions/\(key)") ?? false), pendingBatches(key).isEmpty else { return }
+        journal.remove(AttributionCache.recordName("entry", key))
+    }
+
     /// Records the maps of one batch (`maps` is [n × H × W]), their targets and diagnostics.
     public func store(_ key: String, samples: [Int], maps: [Float], targets: [Int], diagnostics: [String: [Float]], seconds: Double) throws {
         guard let first = samples.first else { return }

@@ -71,6 +71,7 @@ public struct ExplainRun {
                 progress?(ProgressEvent(stage: "explain", done: done, total: total, detail: type(of: explainer).name))
             }
         } catch {
+            try? cache.abandon(key)   // a method that refused the model leaves no empty entry
             try? cache.commit()
             throw error
         }

@@ -44,6 +44,21 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertFalse(first.stdout.isEmpty)
     }
 
+    /// A method that refuses the model (attention rollout on a CNN) exits 2 and leaves no empty
+    /// entry in the cache; entries made before are kept.
+    func testARefusedMethodLeavesNoEntry() throws {
+        let dir = try CLI.scratch()
+        let data = try shapes(dir)
+        let out = dir + "/attr.h5"
+        let ok = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "saliency", "--indices", "0..1", "--out", out, "--quiet"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let refused = try CLI.run(["explain", "--model", "models/shapes_cnn.onnx", "--dataset", data, "--explainer", "attention_rollout", "--indices", "0..1", "--out", out, "--quiet"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("attention rollout needs a ViT-like model"), refused.stderr)
+        let keys = try CLI.python("import h5py, sys; print(sorted(h5py.File(sys.argv[1], 'r')['attributions']))", [out])
+        XCTAssertEqual(keys.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "['saliency@abs=true']", keys.stderr)
+    }
+
     func testExplainWritesTheCacheAndReusesIt() throws {
         let dir = try CLI.scratch()
         let data = try shapes(dir)
