@@ -176,8 +176,8 @@ final class ExplainAllTests: XCTestCase {
         bad = [k for k in f['attributions'] if not k.startswith(('attention_rollout', 'transformer_attribution')) and (not np.isfinite(f['attributions'][k][:2]).all() or np.abs(f['attributions'][k][:2]).max() == 0)]
         print(len(f['attributions']), bad)
         """, [out])
-        // The refused attention_rollout and transformer_attribution leave their (unwritten) entries in the file, as any explain that stops does.
-        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(names.count - 2) []", check.stderr)
+        // The refused attention_rollout and transformer_attribution leave no entry (testARefusedMethodLeavesNoEntry).
+        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(names.count - 4) []", check.stderr)
     }
 }
 
