@@ -95,9 +95,15 @@ public struct SuiteRun {
         do {
             for (e, key) in zip(explainers, keys) {
                 let name = type(of: e).name
-                let r = try explaining.run(e, key: key, batches: batches) { n in
-                    explained += n
-                    progress?(ProgressEvent(stage: "explain", done: explained, total: explainTotal, detail: name))
+                let r: Explaining.Outcome
+                do {
+                    r = try explaining.run(e, key: key, batches: batches) { n in
+                        explained += n
+                        progress?(ProgressEvent(stage: "explain", done: explained, total: explainTotal, detail: name))
+                    }
+                } catch {
+                    try? cache.abandon(key)   // a method that refused the model leaves no empty entry
+                    throw error
                 }
                 outcome.explained += r.computed
                 outcome.explainReused += r.reused

@@ -154,6 +154,22 @@ final class RunCommandTests: XCTestCase {
         XCTAssertFalse(summaryAfter.contains("steps=4"))
     }
 
+    /// A method that refuses the model (attention rollout on a CNN) stops the run with exit 2;
+    /// the maps made before it stay, its own empty entry does not.
+    func testARefusedMethodStopsTheRunAndLeavesNoEntry() throws {
+        let dir = try CLI.scratch()
+        let suite = try makeSuite(dir, explainers: "  - saliency\n  - attention_rollout")
+        let r = try CLI.run(["run", suite, "--out", dir + "/out", "--quiet"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("attention rollout needs a ViT-like model"), r.stderr)
+        let check = try CLI.python("""
+        import h5py, sys
+        f = h5py.File(sys.argv[1], 'r')
+        print(sorted(f['attributions']), int(f['done']['saliency@abs=true'][:].sum()))
+        """, [dir + "/out/cache/attributions.h5"])
+        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "['saliency@abs=true'] 24", check.stderr)
+    }
+
     func testBadSuitesExitTwoWithOneLine() throws {
         let dir = try CLI.scratch()
         let suite = try makeSuite(dir)
