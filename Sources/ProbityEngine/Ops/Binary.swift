@@ -111,26 +111,14 @@ public struct Binary: Operator {
         }
         let aFull = a.shape == output.shape
         let full = aFull ? pa : pb, small = aFull ? b : a, sp = small.pointer
-        guard aFull || b.shape == output.shape, small.count == 1 || Binary.trailing(small.shape, of: output.shape) != nil
-                || Binary.perChannel(small.shape, of: output.shape) != nil else {
-            // Both operands broadcast, or some other pattern: through the index maps.
-            let ma = mapA ?? IndexMaps.broadcast(a.shape, to: output.shape), mb = mapB ?? IndexMaps.broadcast(b.shape, to: output.shape)
-            ma.withUnsafeBufferPointer { ma in mb.withUnsafeBufferPointer { mb in
-                context.parallel(chunks) { c, _ in
-                    for i in (n * c / chunks)..<(n * (c + 1) / chunks) { y[i] = K.f(pa[ma[i]], pb[mb[i]]) }
-                }
-            } }
-            return
-        }
-        if small.count == 1 {
+        let oneFull = aFull || b.shape == output.shape
+        if oneFull && small.count == 1 {
             let s = sp[0]
             context.parallel(chunks) { c, _ in
                 let range = (n * c / chunks)..<(n * (c + 1) / chunks)
                 if aFull { for i in range { y[i] = K.f(full[i], s) } } else { for i in range { y[i] = K.f(s, full[i]) } }
             }
-            return
-        }
-        if let period = Binary.trailing(small.shape, of: output.shape) {
+        } else if oneFull, let period = Binary.trailing(small.shape, of: output.shape) {
             // The small operand repeats every `period` elements (a bias over tokens' channels,
             // a position embedding over the batch).
             let rows = n / period
@@ -142,17 +130,24 @@ public struct Binary: Operator {
                     else { for j in 0..<period { y[base + j] = K.f(sp[j], full[base + j]) } }
                 }
             }
-            return
-        }
-        let plane = Binary.perChannel(small.shape, of: output.shape)!
-        let ch = output.shape[1], planes = n / plane
-        let parts = chunks > 1 ? Swift.min(chunks, planes) : 1
-        context.parallel(parts) { c, _ in
-            for p in (planes * c / parts)..<(planes * (c + 1) / parts) {
-                let s = sp[p % ch], base = p * plane
-                if aFull { for i in base..<(base + plane) { y[i] = K.f(full[i], s) } }
-                else { for i in base..<(base + plane) { y[i] = K.f(s, full[i]) } }
+        } else if oneFull, let plane = Binary.perChannel(small.shape, of: output.shape) {
+            let ch = output.shape[1], planes = n / plane
+            let parts = chunks > 1 ? Swift.min(chunks, planes) : 1
+            context.parallel(parts) { c, _ in
+                for p in (planes * c / parts)..<(planes * (c + 1) / parts) {
+                    let s = sp[p % ch], base = p * plane
+                    if aFull { for i in base..<(base + plane) { y[i] = K.f(full[i], s) } }
+                    else { for i in base..<(base + plane) { y[i] = K.f(s, full[i]) } }
+                }
             }
+        } else {
+            // Both operands broadcast, or some other pattern: through the index maps.
+            let ma = mapA ?? IndexMaps.broadcast(a.shape, to: output.shape), mb = mapB ?? IndexMaps.broadcast(b.shape, to: output.shape)
+            ma.withUnsafeBufferPointer { ma in mb.withUnsafeBufferPointer { mb in
+                context.parallel(chunks) { c, _ in
+                    for i in (n * c / chunks)..<(n * (c + 1) / chunks) { y[i] = K.f(pa[ma[i]], pb[mb[i]]) }
+                }
+            } }
         }
     }
 }
@@ -254,26 +249,11 @@ extension Binary {
         }
 
         if mapA == nil && mapB == nil {
-            // Equal shapes: plain vector loops.
-            switch kind {
-            case .add:
-                if let ga { for i in 0..<n { ga.pointer[i] += g[i] } }
-                if let gb { for i in 0..<n { gb.pointer[i] += g[i] } }
-            case .sub:
-                if let ga { for i in 0..<n { ga.pointer[i] += g[i] } }
-                if let gb { for i in 0..<n { gb.pointer[i] -= g[i] } }
-            case .mul:
-                if let ga { for i in 0..<n { ga.pointer[i] += g[i] * b[i] } }
-                if let gb { for i in 0..<n { gb.pointer[i] += g[i] * a[i] } }
-            case .div:
-                if let ga { for i in 0..<n { ga.pointer[i] += g[i] / b[i] } }
-                if let gb { for i in 0..<n { let q = b[i]; gb.pointer[i] -= g[i] * a[i] / (q * q) } }
-            case .pow, .mod, .fmod:
-                for i in 0..<n {
-                    let (da, db) = partials(a[i], b[i])
-                    ga?.pointer[i] += g[i] * da
-                    gb?.pointer[i] += g[i] * db
-                }
+            // Equal shapes (Add, Sub, Mul and Div took `backward(_:_:_:)` above).
+            for i in 0..<n {
+                let (da, db) = partials(a[i], b[i])
+                ga?.pointer[i] += g[i] * da
+                gb?.pointer[i] += g[i] * db
             }
             return
         }

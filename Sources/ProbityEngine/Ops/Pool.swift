@@ -74,6 +74,7 @@ public struct Pool: Operator {
             }
             return
         }
+        guard case .average(let includePad) = kind else { return }
         context.parallel(n * c) { item, _ in
             let src = x.pointer + item * h * w
             let dst = output.pointer + item * ho * wo
@@ -81,21 +82,16 @@ public struct Pool: Operator {
                 let y0 = oy * strides.0 - pads.0
                 for ox in 0..<wo {
                     let x0 = ox * strides.1 - pads.1
-                    switch kind {
-                    case .max:
-                        break   // above
-                    case .average(let includePad):
-                        // Window clipped to input + padding (for the divisor with pad), then to input.
-                        let ye = Swift.min(y0 + kernel.0, h + pads.2), xe = Swift.min(x0 + kernel.1, w + pads.3)
-                        let padded = (ye - y0) * (xe - x0)
-                        let ya = Swift.max(y0, 0), xa = Swift.max(x0, 0), yb = Swift.min(ye, h), xb = Swift.min(xe, w)
-                        var sum: Float = 0
-                        if ya < yb && xa < xb {
-                            for iy in ya..<yb { for ix in xa..<xb { sum += src[iy * w + ix] } }
-                        }
-                        let count = includePad ? padded : Swift.max(0, yb - ya) * Swift.max(0, xb - xa)
-                        dst[oy * wo + ox] = count > 0 ? sum / Float(count) : 0
+                    // Window clipped to input + padding (for the divisor with pad), then to input.
+                    let ye = Swift.min(y0 + kernel.0, h + pads.2), xe = Swift.min(x0 + kernel.1, w + pads.3)
+                    let padded = (ye - y0) * (xe - x0)
+                    let ya = Swift.max(y0, 0), xa = Swift.max(x0, 0), yb = Swift.min(ye, h), xb = Swift.min(xe, w)
+                    var sum: Float = 0
+                    if ya < yb && xa < xb {
+                        for iy in ya..<yb { for ix in xa..<xb { sum += src[iy * w + ix] } }
                     }
+                    let count = includePad ? padded : Swift.max(0, yb - ya) * Swift.max(0, xb - xa)
+                    dst[oy * wo + ox] = count > 0 ? sum / Float(count) : 0
                 }
             }
         }

@@ -88,20 +88,20 @@ enum CAM {
         let r = try model.backward(batch.x, rule: rule, hooks: [name]) { logits, range in
             oneHotSeeds(batch.targets, range: range, classes: logits.shape[1])
         }
-        var a = r.activations[name]!, g = r.hookGradients[name]!
-        if a.rank == 3 { (a, g) = (try tokenGrid(a), try tokenGrid(g)) }
-        guard a.rank == 4 else { throw ProbityError.invalidArgument("layer \(name) has shape \(a.shape); CAMs need [N, K, h, w] or tokens [N, T, C]") }
-        return (a, g)
+        return (try image(r.activations[name]!, layer: name), try image(r.hookGradients[name]!, layer: name))
     }
 
-    /// The layer's activation alone (one forward pass, for Score-CAM), token maps laid out as
-    /// images as `capture` does.
+    /// The layer's activation alone (one forward pass, for Score-CAM).
     static func activation(_ batch: ExplainBatch, model: Model, layer: String) throws -> Tensor {
         let name = try CAM.layer(layer, model: model)
-        var a = try model.forward(batch.x, hooks: [name]).activations[name]!
-        if a.rank == 3 { a = try tokenGrid(a) }
-        guard a.rank == 4 else { throw ProbityError.invalidArgument("layer \(name) has shape \(a.shape); CAMs need [N, K, h, w] or tokens [N, T, C]") }
-        return a
+        return try image(model.forward(batch.x, hooks: [name]).activations[name]!, layer: name)
+    }
+
+    /// A layer's tensor as images [N, K, h, w]: a token map laid out by `tokenGrid`, else as it is.
+    static func image(_ t: Tensor, layer name: String) throws -> Tensor {
+        let t = t.rank == 3 ? try tokenGrid(t) : t
+        guard t.rank == 4 else { throw ProbityError.invalidArgument("layer \(name) has shape \(t.shape); CAMs need [N, K, h, w] or tokens [N, T, C]") }
+        return t
     }
 
     /// relu(Σ_k w[n, k] · A[n, k]) → [N, h, w].
