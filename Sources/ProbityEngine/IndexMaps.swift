@@ -31,10 +31,12 @@ public enum IndexMaps {
         return a
     }
 
-    /// Transpose with `perm` (output axis i is input axis perm[i]).
-    public static func transpose(_ shape: [Int], perm: [Int]) -> (shape: [Int], map: [Int]) {
+    /// Transpose with `perm` (output axis i is input axis perm[i]). With `map: false` only the
+    /// shape is computed (the map comes back empty): shape inference needs no per-element map.
+    public static func transpose(_ shape: [Int], perm: [Int], map mapped: Bool = true) -> (shape: [Int], map: [Int]) {
         let s = strides(shape)
         let outShape = perm.map { shape[$0] }
+        if !mapped { return (outShape, []) }
         var map = [Int](repeating: 0, count: outShape.reduce(1, *))
         forEachIndex(outShape) { i, idx in
             var src = 0
@@ -45,7 +47,8 @@ public enum IndexMaps {
     }
 
     /// ONNX Slice (opset 10+ semantics): starts/ends clamped, negative steps allowed.
-    public static func slice(_ shape: [Int], starts: [Int], ends: [Int], axes: [Int], steps: [Int]) throws -> (shape: [Int], map: [Int]) {
+    /// `map: false`: the shape only, as for `transpose`.
+    public static func slice(_ shape: [Int], starts: [Int], ends: [Int], axes: [Int], steps: [Int], map mapped: Bool = true) throws -> (shape: [Int], map: [Int]) {
         var begin = [Int](repeating: 0, count: shape.count)
         var step = [Int](repeating: 1, count: shape.count)
         var outShape = shape
@@ -69,6 +72,7 @@ public enum IndexMaps {
             begin[axis] = s
             step[axis] = st
         }
+        if !mapped { return (outShape, []) }
         let s = strides(shape)
         var map = [Int](repeating: 0, count: outShape.reduce(1, *))
         forEachIndex(outShape) { i, idx in
@@ -82,8 +86,10 @@ public enum IndexMaps {
     public enum PadMode: String, Sendable { case constant, reflect, edge }
 
     /// ONNX Pad: `pads` = [begin_0, …, begin_{r-1}, end_0, …]; negative pads crop.
-    /// Constant cells map to -1.
-    public static func pad(_ shape: [Int], pads: [Int], mode: PadMode) throws -> (shape: [Int], map: [Int]) {
+    /// Constant cells map to -1. `map: false`: the shape only, as for `transpose` (at batch 32 a
+    /// Pad of EfficientNet-Lite0 maps 13 million elements, which shape inference used to build
+    /// and throw away for each of its 17 Pads whenever a plan was made).
+    public static func pad(_ shape: [Int], pads: [Int], mode: PadMode, map mapped: Bool = true) throws -> (shape: [Int], map: [Int]) {
         let r = shape.count
         guard pads.count == 2 * r else { throw ProbityError.invalidArgument("Pad: \(pads.count) pads for rank \(r)") }
         let outShape = (0..<r).map { shape[$0] + pads[$0] + pads[$0 + r] }
@@ -93,6 +99,7 @@ public enum IndexMaps {
                 throw ProbityError.invalidArgument("Pad: reflect padding \(pads[a]),\(pads[a + r]) too large for extent \(shape[a])")
             }
         }
+        if !mapped { return (outShape, []) }
         let s = strides(shape)
         var map = [Int](repeating: 0, count: outShape.reduce(1, *))
         forEachIndex(outShape) { i, idx in
@@ -121,10 +128,17 @@ public enum IndexMaps {
     }
 
     /// ONNX Gather along `axis` with `indices` (negative indices count from the end).
-    public static func gather(_ shape: [Int], axis axisRaw: Int, indices: [Int], indicesShape: [Int]) throws -> (shape: [Int], map: [Int]) {
+    /// `map: false`: the shape only (indices still checked), as for `transpose`.
+    public static func gather(_ shape: [Int], axis axisRaw: Int, indices: [Int], indicesShape: [Int], map mapped: Bool = true) throws -> (shape: [Int], map: [Int]) {
         let axis = try normalizeAxis(axisRaw, rank: shape.count)
         let dim = shape[axis]
         let outShape = Array(shape[..<axis]) + indicesShape + Array(shape[(axis + 1)...])
+        if !mapped {
+            for raw in indices where !(-dim..<dim).contains(raw) {
+                throw ProbityError.invalidArgument("Gather: index \(raw) out of range for extent \(dim)")
+            }
+            return (outShape, [])
+        }
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
         var map: [Int] = []
         map.reserveCapacity(outShape.reduce(1, *))

@@ -24,27 +24,29 @@ public struct Rearrange: Operator {
         }
     }
 
-    public func layout(_ shape: [Int]) throws -> (shape: [Int], map: [Int]) {
+    /// The output shape for input `shape` and, with `map` (the default), the index map; shape
+    /// inference asks for the shape alone and gets an empty map.
+    public func layout(_ shape: [Int], map mapped: Bool = true) throws -> (shape: [Int], map: [Int]) {
         switch kind {
         case .transpose(let perm):
             let p = perm.isEmpty ? Array((0..<shape.count).reversed()) : perm
             guard p.sorted() == Array(0..<shape.count) else { throw shapeError(type, "perm \(perm) for rank \(shape.count)") }
-            return IndexMaps.transpose(shape, perm: p)
+            return IndexMaps.transpose(shape, perm: p, map: mapped)
         case .slice(let starts, let ends, let axes, let steps):
-            return try IndexMaps.slice(shape, starts: starts, ends: ends, axes: axes, steps: steps)
+            return try IndexMaps.slice(shape, starts: starts, ends: ends, axes: axes, steps: steps, map: mapped)
         case .pad(let pads, let mode, _):
-            return try IndexMaps.pad(shape, pads: pads, mode: mode)
+            return try IndexMaps.pad(shape, pads: pads, mode: mode, map: mapped)
         case .gather(let axis, let indices, let indicesShape):
-            return try IndexMaps.gather(shape, axis: axis, indices: indices, indicesShape: indicesShape)
+            return try IndexMaps.gather(shape, axis: axis, indices: indices, indicesShape: indicesShape, map: mapped)
         case .expand(let target):
             let out = try IndexMaps.broadcastShape(shape, target)
-            return (out, IndexMaps.broadcast(shape, to: out))
+            return (out, mapped ? IndexMaps.broadcast(shape, to: out) : [])
         }
     }
 
     public func outputShape(_ inputs: [[Int]]) throws -> [Int] {
         guard inputs.count == 1 else { throw shapeError(type, "expects one float input") }
-        return try layout(inputs[0]).shape
+        return try layout(inputs[0], map: false).shape
     }
 
     public func planned(for inputs: [[Int]]) -> any Operator {
