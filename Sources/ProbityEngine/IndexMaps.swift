@@ -34,9 +34,9 @@ public enum IndexMaps {
     /// Transpose with `perm` (output axis i is input axis perm[i]). With `map: false` only the
     /// shape is computed (the map comes back empty): shape inference needs no per-element map.
     public static func transpose(_ shape: [Int], perm: [Int], map mapped: Bool = true) -> (shape: [Int], map: [Int]) {
-        let s = strides(shape)
         let outShape = perm.map { shape[$0] }
         if !mapped { return (outShape, []) }
+        let s = strides(shape)
         var map = [Int](repeating: 0, count: outShape.reduce(1, *))
         forEachIndex(outShape) { i, idx in
             var src = 0
@@ -133,19 +133,17 @@ public enum IndexMaps {
         let axis = try normalizeAxis(axisRaw, rank: shape.count)
         let dim = shape[axis]
         let outShape = Array(shape[..<axis]) + indicesShape + Array(shape[(axis + 1)...])
-        if !mapped {
-            for raw in indices where !(-dim..<dim).contains(raw) {
-                throw ProbityError.invalidArgument("Gather: index \(raw) out of range for extent \(dim)")
-            }
-            return (outShape, [])
+        let rows = try indices.map { raw in
+            let k = raw < 0 ? raw + dim : raw
+            guard k >= 0 && k < dim else { throw ProbityError.invalidArgument("Gather: index \(raw) out of range for extent \(dim)") }
+            return k
         }
+        if !mapped { return (outShape, []) }
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
         var map: [Int] = []
         map.reserveCapacity(outShape.reduce(1, *))
         for o in 0..<outer {
-            for raw in indices {
-                let k = raw < 0 ? raw + dim : raw
-                guard k >= 0 && k < dim else { throw ProbityError.invalidArgument("Gather: index \(raw) out of range for extent \(dim)") }
+            for k in rows {
                 for i in 0..<inner { map.append((o * dim + k) * inner + i) }
             }
         }
