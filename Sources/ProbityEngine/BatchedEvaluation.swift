@@ -1,3 +1,4 @@
+import Dispatch
 import ProbityCore
 
 /// The one chunking policy for batched model evaluations: `n` inputs run as ⌈n / limit⌉
@@ -43,6 +44,44 @@ extension Model {
     public func evaluate(count: Int, start: Tensor? = nil,
                          fill: (_ index: Int, _ input: UnsafeMutableBufferPointer<Float>) throws -> Void,
                          consume: (_ first: Int, _ logits: Tensor) throws -> Void) throws {
+        try evaluateChunks(count: count, start: start, fill: { range, slot in
+            for i in range { try fill(i, slot(i)) }
+        }, consume: consume)
+    }
+
+    /// As `evaluate(count:start:fill:consume:)`, for inputs whose building costs more than the
+    /// random draws behind them (RISE upsamples a mask per input): `draw(i)` runs for
+    /// i = 0, 1, … in order (a random stream, state carried from input to input) and returns
+    /// what input `i` is made from; `build(drawn, i, input)` then writes input `i` from it, on
+    /// up to `threads` inputs of a chunk at once. The inputs, and so the results, are those of
+    /// a serial loop, whatever the thread count. `build` must write only input `i` and state
+    /// of its own (a slot indexed by `i`).
+    public func evaluate<Drawn>(count: Int, start: Tensor? = nil, threads: Int,
+                                draw: (_ index: Int) throws -> Drawn,
+                                build: (_ drawn: Drawn, _ index: Int, _ input: UnsafeMutableBufferPointer<Float>) -> Void,
+                                consume: (_ first: Int, _ logits: Tensor) throws -> Void) throws {
+        try evaluateChunks(count: count, start: start, fill: { range, slot in
+            let drawn = try range.map(draw)
+            let workers = Swift.max(1, Swift.min(threads, range.count))
+            let first = range.lowerBound
+            withoutActuallyEscaping(build) { build in
+                withoutActuallyEscaping(slot) { slot in
+                    // Each item writes its own input slot; the closures run only during this call.
+                    nonisolated(unsafe) let (work, slots, drawn) = (build, slot, drawn)
+                    DispatchQueue.concurrentPerform(iterations: workers) { t in
+                        let lo = range.count * t / workers, hi = range.count * (t + 1) / workers
+                        for j in lo..<hi { work(drawn[j], first + j, slots(first + j)) }
+                    }
+                }
+            }
+        }, consume: consume)
+    }
+
+    /// The chunk loop both `evaluate`s share: `fill(range, slot)` writes the inputs of `range`,
+    /// `slot(i)` being input i's place in the reused batch buffer (already a copy of `start`).
+    private func evaluateChunks(count: Int, start: Tensor?,
+                                fill: (_ range: Range<Int>, _ slot: (Int) -> UnsafeMutableBufferPointer<Float>) throws -> Void,
+                                consume: (_ first: Int, _ logits: Tensor) throws -> Void) throws {
         let shape = inputShape
         let size = shape.reduce(1, *)
         if let start { precondition(start.count == size, "evaluate: start has shape \(start.shape), expected [1] + \(shape)") }
@@ -50,11 +89,12 @@ extension Model {
         for range in Chunking.ranges(count, limit: maxBatch) {
             var batch = buffers.removeValue(forKey: range.count) ?? Tensor(shape: [range.count] + shape)
             try batch.storage.withUnsafeMutableBufferPointer { all in
-                for (j, i) in range.enumerated() {
-                    let slot = UnsafeMutableBufferPointer(rebasing: all[(j * size)..<((j + 1) * size)])
-                    if let start { start.storage.withUnsafeBufferPointer { _ = slot.update(fromContentsOf: $0) } }
-                    try fill(i, slot)
+                let base = all.baseAddress!
+                let slot = { (i: Int) in UnsafeMutableBufferPointer(start: base + (i - range.lowerBound) * size, count: size) }
+                if let start {
+                    start.storage.withUnsafeBufferPointer { s in for i in range { _ = slot(i).update(fromContentsOf: s) } }
                 }
+                try fill(range, slot)
             }
             let logits = try self.logits(batch)
             buffers[range.count] = batch

@@ -18,6 +18,7 @@ public final class CountingModel: Model, @unchecked Sendable {
 
     public var inputShape: [Int] { base.inputShape }
     public var maxBatch: Int { base.maxBatch }
+    public var threads: Int { base.threads }
     public func logits(_ x: Tensor) throws -> Tensor { add(forward: x.shape[0]); return try base.logits(x) }
     public func forward(_ x: Tensor, hooks: [String]) throws -> (logits: Tensor, activations: [String: Tensor]) {
         add(forward: x.shape[0]); return try base.forward(x, hooks: hooks)

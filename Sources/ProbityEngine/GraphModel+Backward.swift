@@ -21,6 +21,7 @@ extension GraphModel {
         let imported = try importedGraph(batch: batch)
         let ids = try hookIds(hooks, in: imported)
         let graph = Planner.optimize(imported, keep: Set(ids), forBackward: true)
+        makeRoom(Plan.arenaBytes(graph, keepActivations: true))
         let plan = Plan(graph, keepActivations: true, context: executionContext)
         storeBackwardPlan(key, (plan, ids))
         return (plan, ids)
@@ -36,7 +37,9 @@ extension GraphModel {
         var imported = try importedGraph(batch: batch)
         let ids = try hookIds(hooks, in: imported)
         imported.outputs = [imported.outputs[0]] + ids
-        let plan = Plan(Planner.optimize(imported, keep: Set(ids), forBackward: true), context: executionContext)
+        let graph = Planner.optimize(imported, keep: Set(ids), forBackward: true)
+        makeRoom(Plan.arenaBytes(graph))
+        let plan = Plan(graph, context: executionContext)
         storeBackwardPlan(key, (plan, ids))
         return (plan, ids)
     }

@@ -16,10 +16,16 @@ open class GraphModel: Model, @unchecked Sendable {
     public let inputShape: [Int]
     public var maxBatch: Int
     /// The most samples one backward pass runs at once (at most `maxBatch`). Backward plans keep
-    /// every activation of their batch — about 50 MB a sample for EfficientNet-Lite0 at 224 px —
-    /// and two are cached, so 16 keeps a run's peak memory near 1.6 GB whatever explainers it
-    /// mixes; kernels run each sample on its own, so smaller chunks cost little speed.
+    /// every activation of their batch — about 55 MB a sample for EfficientNet-Lite0 at 224 px,
+    /// 0.9 GB at 16 — and kernels run each sample on its own, so smaller chunks cost little speed.
     public var maxBackwardBatch = 16
+    /// The most bytes the cached plans may hold together (`Plan.residentBytes`: activation
+    /// arenas, the weights copied into them, gradient memory). Beyond it the least recently used
+    /// plans are dropped, never the one about to run: a suite's explainers and metrics each reuse
+    /// their own plans, and the plans of a finished stage (a backward plan of Integrated
+    /// Gradients while occlusion runs) do not stay resident. A plan dropped too early is only
+    /// planned again (milliseconds), so the budget bounds memory without costing speed.
+    public var planMemoryBudget = 1 << 30
     /// The batch extent the model declares, when it is fixed: chunks are padded to it.
     public let fixedBatch: Int?
     /// Constants replaced by name after the source builds the graph (randomized layers).
@@ -36,6 +42,9 @@ open class GraphModel: Model, @unchecked Sendable {
     /// Plans that keep activations for backward passes, by batch and hooked values.
     private var backwardPlans: [String: (Plan, [Int])] = [:]
     private var backwardPlanOrder: [String] = []
+    /// Every cached plan, forward and backward, least recently used first (for the budget).
+    private var useOrder: [CachedPlan] = []
+    enum CachedPlan: Hashable { case forward([Int]), backward(String) }
 
     /// Forward plans kept: `Chunking` uses at most two batch sizes per evaluation, and a few
     /// evaluations of different sizes alternate in a run (frames of a curve, the image itself).
@@ -77,15 +86,56 @@ open class GraphModel: Model, @unchecked Sendable {
         return try body()
     }
 
-    func cachedBackwardPlan(_ key: String) -> (Plan, [Int])? { backwardPlans[key] }
-    /// Keeps at most two backward plans (each holds every activation of its batch).
+    func cachedBackwardPlan(_ key: String) -> (Plan, [Int])? {
+        guard let entry = backwardPlans[key] else { return nil }
+        use(.backward(key))
+        return entry
+    }
+    /// Keeps at most two backward plans (each holds every activation of its batch), within the
+    /// memory budget.
     func storeBackwardPlan(_ key: String, _ entry: (Plan, [Int])) {
-        if backwardPlans.count >= 2, let victim = backwardPlanOrder.first {
-            backwardPlans[victim] = nil
-            backwardPlanOrder.removeFirst()
-        }
+        if backwardPlans.count >= 2, let victim = backwardPlanOrder.first { drop(.backward(victim)) }
         backwardPlans[key] = entry
         backwardPlanOrder.append(key)
+        use(.backward(key))
+    }
+
+    /// Marks `entry` most recently used, then drops least recently used plans other than it
+    /// while the cache holds more than `planMemoryBudget` (call under the lock).
+    private func use(_ entry: CachedPlan) {
+        if useOrder.last != entry { useOrder.removeAll { $0 == entry }; useOrder.append(entry) }
+        makeRoom(0, keeping: entry)
+    }
+
+    /// Drops least recently used plans (other than `entry`) until `bytes` more fit in the budget:
+    /// called before a new plan allocates its arena, so old and new are not resident together
+    /// (call under the lock).
+    func makeRoom(_ bytes: Int, keeping entry: CachedPlan? = nil) {
+        var total = plans.values.reduce(0) { $0 + $1.residentBytes } + backwardPlans.values.reduce(0) { $0 + $1.0.residentBytes }
+        while total + bytes > planMemoryBudget, let victim = useOrder.first(where: { $0 != entry }) {
+            total -= self.bytes(of: victim)
+            drop(victim)
+        }
+    }
+
+    private func bytes(of entry: CachedPlan) -> Int {
+        switch entry {
+        case .forward(let shape): return plans[shape]?.residentBytes ?? 0
+        case .backward(let key): return backwardPlans[key]?.0.residentBytes ?? 0
+        }
+    }
+
+    private func drop(_ entry: CachedPlan) {
+        switch entry {
+        case .forward(let shape): plans[shape] = nil; planOrder.removeAll { $0 == shape }
+        case .backward(let key): backwardPlans[key] = nil; backwardPlanOrder.removeAll { $0 == key }
+        }
+        useOrder.removeAll { $0 == entry }
+    }
+
+    /// Bytes the cached plans hold together (`Plan.residentBytes`).
+    public var cachedPlanBytes: Int {
+        locked { plans.values.reduce(0) { $0 + $1.residentBytes } + backwardPlans.values.reduce(0) { $0 + $1.0.residentBytes } }
     }
 
     /// The optimized graph for a batch size (for inspection: layers, FLOPs).
@@ -133,17 +183,18 @@ open class GraphModel: Model, @unchecked Sendable {
         let shape = [batch] + inputShape
         if let p = plans[shape] {
             if planOrder.last != shape { planOrder.removeAll { $0 == shape }; planOrder.append(shape) }
+            use(.forward(shape))
             return p
         }
         let imported = try importedGraph(batch: batch)
         try checkSizes(imported, batch: batch)
-        let p = Plan(Planner.optimize(imported), context: context)
-        if plans.count >= GraphModel.forwardPlanLimit, let victim = planOrder.first {
-            plans[victim] = nil
-            planOrder.removeFirst()
-        }
+        let optimized = Planner.optimize(imported)
+        makeRoom(Plan.arenaBytes(optimized))
+        let p = Plan(optimized, context: context)
+        if plans.count >= GraphModel.forwardPlanLimit, let victim = planOrder.first { drop(.forward(victim)) }
         plans[shape] = p
         planOrder.append(shape)
+        use(.forward(shape))
         return p
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import ProbityCore
 
 /// What explainers and metrics see of a classifier: input in the model's input space
@@ -8,6 +9,9 @@ public protocol Model: AnyObject, Sendable {
     /// The most samples one forward or backward pass runs at once; larger inputs are split
     /// into the chunks of `Chunking`.
     var maxBatch: Int { get }
+    /// The threads its kernels use; callers that build inputs in parallel (RISE's masks) use
+    /// as many.
+    var threads: Int { get }
     /// Logits [N, classes] for inputs [N, C, H, W]; any N (batched internally).
     func logits(_ x: Tensor) throws -> Tensor
     /// One forward and backward pass over `x` (any N, batched internally). `seed` gives
@@ -54,6 +58,9 @@ public func oneHotSeeds(_ targets: [Int], range: Range<Int>, classes: Int) -> Te
 extension Model {
     /// 32 samples a pass, for models that do not say.
     public var maxBatch: Int { 32 }
+
+    /// All the machine's cores, for models that do not say.
+    public var threads: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     /// A forward pass with hooks through `backward` with zero seeds, for models without a
     /// forward hook of their own.

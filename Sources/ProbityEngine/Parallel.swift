@@ -33,6 +33,16 @@ public final class ExecutionContext: @unchecked Sendable {
         return scratch[index]!
     }
 
+    /// Sets `count` floats from `p` to zero, split over the threads when there are many (a
+    /// backward pass clears every gradient buffer of its batch before the first write).
+    public func zero(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        let parts = count >= 1 << 16 ? threads : 1
+        parallel(parts) { t, _ in
+            let lo = count * t / parts, hi = count * (t + 1) / parts
+            (p + lo).update(repeating: 0, count: hi - lo)
+        }
+    }
+
     /// Runs `body(item, thread)` for items 0..<count on up to `threads` threads; items are
     /// split into contiguous runs, one per thread, so `thread` indexes per-thread scratch.
     public func parallel(_ count: Int, _ body: (Int, Int) -> Void) {

@@ -30,7 +30,21 @@ public final class Plan: @unchecked Sendable {
         self.context = context
         keepsActivations = keepActivations
         ops = graph.nodes.map { node in node.op.planned(for: node.inputs.map { graph.values[$0].shape }) }
+        let (offsets, count, constants) = Plan.layout(graph, keepActivations: keepActivations)
+        self.offsets = offsets
+        arenaCount = count
+        arena = .allocate(capacity: arenaCount)
+        arena.initialize(repeating: 0, count: arenaCount)
+        for v in constants {
+            graph.values[v].constant!.storage.withUnsafeBufferPointer { (arena + offsets[v]).update(from: $0.baseAddress!, count: $0.count) }
+        }
+    }
 
+    deinit { arena.deallocate(); gradients?.deallocate() }
+
+    /// Where every value of `graph` lives in the arena (-1 for values no node reads), the
+    /// arena's size in floats, and the constants placed in it (copied in by `init`).
+    static func layout(_ graph: Graph, keepActivations: Bool) -> (offsets: [Int], count: Int, constants: [Int]) {
         // Last reader of each value (outputs live to the end).
         var lastUse = [Int](repeating: -1, count: graph.values.count)
         for (i, node) in graph.nodes.enumerated() { for v in node.inputs { lastUse[v] = i } }
@@ -40,7 +54,7 @@ public final class Plan: @unchecked Sendable {
         var slots = SlotAllocator(reuse: !keepActivations)
         func slotSize(_ v: Int) -> Int { SlotAllocator.size(graph.values[v].count) }
         func allocate(_ v: Int) -> Int { slots.allocate(slotSize(v)) }
-        // Constants get slots of their own that are never freed; they are copied in below.
+        // Constants get slots of their own that are never freed.
         let read = Set(graph.nodes.flatMap(\.inputs))
         let constants = graph.values.indices.filter { graph.values[$0].constant != nil && read.contains($0) }
         for v in constants { offsets[v] = allocate(v) }
@@ -53,16 +67,13 @@ public final class Plan: @unchecked Sendable {
                 }
             }
         }
-        self.offsets = offsets
-        arenaCount = Swift.max(slots.top, 1)
-        arena = .allocate(capacity: arenaCount)
-        arena.initialize(repeating: 0, count: arenaCount)
-        for v in constants {
-            graph.values[v].constant!.storage.withUnsafeBufferPointer { (arena + offsets[v]).update(from: $0.baseAddress!, count: $0.count) }
-        }
+        return (offsets, Swift.max(slots.top, 1), constants)
     }
 
-    deinit { arena.deallocate(); gradients?.deallocate() }
+    /// The bytes of the arena a plan of `graph` would allocate, without allocating it.
+    public static func arenaBytes(_ graph: Graph, keepActivations: Bool = false) -> Int {
+        layout(graph, keepActivations: keepActivations).count * 4
+    }
 
     /// At least `count` floats of gradient memory (contents undefined).
     func gradientArena(count: Int) -> UnsafeMutablePointer<Float> {
@@ -83,6 +94,10 @@ public final class Plan: @unchecked Sendable {
 
     /// Bytes of activation memory this plan holds.
     public var arenaBytes: Int { arenaCount * 4 }
+
+    /// Bytes this plan holds in all: its arena (activations and the weights copied into it) and
+    /// the gradient memory its backward passes grew.
+    public var residentBytes: Int { (arenaCount + gradientCount) * 4 }
 
     func view(_ v: Int) -> ConstView {
         ConstView(pointer: UnsafePointer(arena + offsets[v]), shape: graph.values[v].shape)

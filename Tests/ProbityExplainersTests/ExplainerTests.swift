@@ -163,6 +163,37 @@ final class ExplainerTests: XCTestCase {
         }
     }
 
+    /// RISE builds a chunk's masks on the model's threads: its map equals the paper's sum
+    /// Σ P(target | x ⊙ M_i)·M_i / (N·p) computed here one mask at a time (masks drawn from the
+    /// same stream, each scored in a batch of its own), on 1 and on 2 threads; 70 masks run as
+    /// chunks of 24, 23, 23.
+    func testRISEMatchesAOneMaskAtATimeSum() throws {
+        let reference = try TestModels.convNet(activation: .relu, seed: 21)   // conv21true.onnx
+        var rng = RNG(seed: 22)
+        let x = rng.uniformTensor(shape: [1, 3, 12, 12], -1, 1)
+        let batch = ExplainBatch(x: x, targets: [2], samples: [5], seed: 7, preprocessing: TestModels.unit)
+        let rise = try RISE(["masks": "70", "cells": "3", "p": "0.4"])
+        var want = [Double](repeating: 0, count: 144)
+        var stream = batch.rng(0, rise.options.removing("border").id)
+        for _ in 0..<70 {
+            var grid = Tensor(shape: [1, 3, 3])
+            for i in 0..<9 { grid.storage[i] = stream.uniform() < 0.4 ? 1 : 0 }
+            let up = RISE.upsampled(grid, height: 16, width: 16, border: "reflect")   // (3 + 1) · ⌈12 / 3⌉
+            let dy = stream.int(below: 4), dx = stream.int(below: 4)
+            var mask = [Float](repeating: 0, count: 144), masked = x
+            for y in 0..<12 { for c in 0..<12 { mask[y * 12 + c] = up.storage[(y + dy) * 16 + c + dx] } }
+            for ch in 0..<3 { for i in 0..<144 { masked.storage[ch * 144 + i] *= mask[i] } }
+            let prob = Double(MapOps.probability(try reference.logits(masked), row: 0, class: 2))
+            for i in 0..<144 { want[i] += prob * Double(mask[i]) }
+        }
+        for threads in [1, 2] {
+            let path = TestModels.directory.appendingPathComponent("conv21true.onnx").path
+            let model = try ONNXModel(path: path, maxBatch: 24, threads: threads)
+            let maps = try rise.explain(batch, model: model).maps
+            for i in 0..<144 { XCTAssertEqual(Double(maps.storage[i]), want[i] / 70 / 0.4, accuracy: 1e-6, "threads \(threads), pixel \(i)") }
+        }
+    }
+
     /// Every registered explainer runs on a small ReLU net and gives finite [N, H, W] maps.
     func testEveryExplainerRunsAndGivesFiniteMaps() throws {
         let model = try TestModels.convNet(activation: .relu, seed: 11)

@@ -137,7 +137,7 @@ extension Plan {
         }
         let grads = gradientArena(count: Swift.max(slots.top, 1))
         func gradView(_ v: Int) -> MutableView { MutableView(pointer: grads + offsets[v], shape: graph.values[v].shape) }
-        for v in zeroAt[graph.nodes.count] { gradView(v).pointer.update(repeating: 0, count: graph.values[v].count) }
+        for v in zeroAt[graph.nodes.count] { context.zero(gradView(v).pointer, count: graph.values[v].count) }
         seed.storage.withUnsafeBufferPointer { grads.advanced(by: offsets[out]).update(from: $0.baseAddress!, count: seed.count) }
 
         var hookGradients: [Int: Tensor] = [:]
@@ -149,7 +149,7 @@ extension Plan {
         let rules = nodeRules(rule)
         for i in order {
             let node = graph.nodes[i]
-            for v in zeroAt[i] { gradView(v).pointer.update(repeating: 0, count: graph.values[v].count) }
+            for v in zeroAt[i] { context.zero(gradView(v).pointer, count: graph.values[v].count) }
             if hookSet.contains(node.output) { hookGradients[node.output] = snapshot(node.output) }
             let args = BackwardArguments(inputs: node.inputs.map { view($0) }, output: view(node.output),
                                          gradOutput: gradView(node.output),

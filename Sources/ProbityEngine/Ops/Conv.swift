@@ -293,6 +293,13 @@ public struct Conv: Operator {
         return s * s * rows * length + kw + ho * length
     }
 
+    /// Floats of workspace the undilated path of `depthwiseBackwardPlane` needs: s² phase planes
+    /// and kw floats of slack, then the flat gradient with kw − 1 zeros before it and kw after.
+    static func flatBackwardWorkspace(h: Int, w: Int, kh: Int, kw: Int, stride s: Int, pads: (Int, Int, Int, Int), ho: Int, wo: Int) -> Int {
+        let (rows, length) = flatLayout(h: h, w: w, kh: kh, kw: kw, stride: s, pads: pads, ho: ho, wo: wo)
+        return s * s * rows * length + kw + (kw - 1) + ho * length + kw
+    }
+
     /// Writes one input row into its `stride` column phases of a zero-padded layout: phase b
     /// (at `dst + b · phaseDistance`) element j holds padded column stride·j + b, i.e. input
     /// column stride·j + b − padLeft. With stride 1 this is a copy shifted by `padLeft`.
@@ -343,7 +350,10 @@ public struct Conv: Operator {
 extension Conv: LinearLayer, FusedActivation {
     public func backward(_ args: BackwardArguments, _ context: ExecutionContext) {
         let dz = args.gradOutput
-        if activation != .identity {
+        // With an input gradient to compute, f′ of the fused activation is applied block by
+        // block inside its loop, just before each block of dz is read (one pass over dz, not two).
+        let fused = activation != .identity && !args.rule.linear.isLRP && args.gradInputs[0] != nil
+        if activation != .identity && !fused {
             activation.applyDerivative(output: args.output.pointer, to: dz.pointer, count: dz.count, rule: args.rule, context)
         }
         let x = args.inputs[0], w = args.inputs[1]
@@ -355,7 +365,10 @@ extension Conv: LinearLayer, FusedActivation {
             }
             return
         }
-        if let dx = args.gradInputs[0] { linearBackwardData(dz.readOnly, weight: w, into: dx, context) }
+        if let dx = args.gradInputs[0] {
+            let derivative = fused ? Derivative(kind: activation, output: args.output.pointer, gradient: dz.pointer, rule: args.rule) : nil
+            backwardData(dz.readOnly, weight: w, into: dx, derivative: derivative, context)
+        }
         if args.gradInputs.count > 1, let dw = args.gradInputs[1] { backwardWeight(dz.readOnly, x: x, into: dw, context) }
         if args.gradInputs.count > 2, let db = args.gradInputs[2] {
             let (n, m) = (dz.shape[0], dz.shape[1])
@@ -376,16 +389,37 @@ extension Conv: LinearLayer, FusedActivation {
     /// col2im; depthwise: the transposed direct loop. Parallel over samples (one call each, so
     /// a sample's gradient never depends on its batch).
     public func linearBackwardData(_ dz: ConstView, weight w: ConstView, into dx: MutableView, _ context: ExecutionContext) {
+        backwardData(dz, weight: w, into: dx, derivative: nil, context)
+    }
+
+    /// The fused activation's derivative, applied in place to dz (`gradient`, the same memory)
+    /// from the output y, block by block.
+    struct Derivative {
+        var kind: Activation.Kind
+        var output: UnsafePointer<Float>
+        var gradient: UnsafeMutablePointer<Float>
+        var rule: NodeRule
+        /// dz ← dz · f′(y) on elements offset..<offset + count.
+        @inline(__always)
+        func apply(_ offset: Int, _ count: Int) { kind.applyDerivative(output: output + offset, to: gradient + offset, count: count, rule: rule) }
+    }
+
+    /// `linearBackwardData`, first applying `derivative` to each block of dz (a plane, or a
+    /// sample's group of channels) in the loop that reads it.
+    func backwardData(_ dz: ConstView, weight w: ConstView, into dx: MutableView, derivative: Derivative?, _ context: ExecutionContext) {
         let (n, c, h, wd) = (dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3])
         let (m, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
         let (ho, wo) = (dz.shape[2], dz.shape[3])
         let cg = c / group, mg = m / group
         let plane = ho * wo
         if cg == 1 && mg == 1 {
-            context.parallel(n * c) { item, _ in
+            let workspace = Conv.flatBackwardWorkspace(h: h, w: wd, kh: kh, kw: kw, stride: strides.0, pads: pads, ho: ho, wo: wo)
+            context.parallel(n * c) { item, thread in
                 let ch = item % c
+                derivative?.apply(item * plane, plane)
                 Conv.depthwiseBackwardPlane(dz.pointer + item * plane, ho: ho, wo: wo, kernel: w.pointer + ch * kh * kw, kh: kh, kw: kw,
-                                            strides: strides, dilations: dilations, pads: pads, into: dx.pointer + item * h * wd, h: h, w: wd)
+                                            strides: strides, dilations: dilations, pads: pads, into: dx.pointer + item * h * wd, h: h, w: wd,
+                                            workspace: context.scratch(thread, count: workspace))
             }
             return
         }
@@ -409,6 +443,7 @@ extension Conv: LinearLayer, FusedActivation {
             let dzg = dz.pointer + (s * m + g * mg) * plane
             let wtg = UnsafePointer(wt + g * mg * k)
             let rows0 = c0 * kh * kw, rows = (c1 - c0) * kh * kw
+            if block == 0 { derivative?.apply((s * m + g * mg) * plane, mg * plane) }
             if pointwise {
                 // dX[c0..<c1, HW] += Wᵀ[c0..<c1, :] · dZ
                 BLAS.sgemm(m: rows, n: plane, k: mg, a: wtg + rows0 * mg, lda: mg, b: dzg, ldb: plane, beta: 1, c: dxg, ldc: plane)
@@ -498,21 +533,22 @@ extension Conv: LinearLayer, FusedActivation {
     /// passes into stride-phase planes); the rest a padded buffer row by row.
     static func depthwiseBackwardPlane(_ dz: UnsafePointer<Float>, ho: Int, wo: Int, kernel: UnsafePointer<Float>, kh: Int, kw: Int,
                                        strides: (Int, Int), dilations: (Int, Int), pads: (Int, Int, Int, Int),
-                                       into dx: UnsafeMutablePointer<Float>, h: Int, w: Int) {
+                                       into dx: UnsafeMutablePointer<Float>, h: Int, w: Int, workspace: UnsafeMutablePointer<Float>? = nil) {
         let (sy, sx) = strides, (dy, ddx) = dilations
         if sx == sy && dy == 1 && ddx == 1 {
             let s = sx
-            let ph = Swift.max(h + pads.0 + pads.2, (ho - 1) * s + kh)
-            let pw = Swift.max(w + pads.1 + pads.3, (wo - 1) * s + kw)
-            let rows = (ph + s - 1) / s + 1, length = (pw + s - 1) / s
+            let (rows, length) = flatLayout(h: h, w: w, kh: kh, kw: kw, stride: s, pads: pads, ho: ho, wo: wo)
             let planeSize = rows * length
             let count = ho * length
-            let planes = UnsafeMutablePointer<Float>.allocate(capacity: s * s * planeSize + kw)
-            // dz laid out with rows of `length` (columns ≥ wo zero), after kw − 1 leading zeros
-            // so the gather form below never reads before the buffer.
+            // The phase planes, then dz laid out with rows of `length` (columns ≥ wo zero) after
+            // kw − 1 leading zeros so the gather form below never reads before it: in the
+            // caller's per-thread workspace, or in a buffer of their own.
             let front = kw - 1
-            let flatBuffer = UnsafeMutablePointer<Float>.allocate(capacity: front + count + kw)
-            defer { planes.deallocate(); flatBuffer.deallocate() }
+            let size = flatBackwardWorkspace(h: h, w: w, kh: kh, kw: kw, stride: s, pads: pads, ho: ho, wo: wo)
+            let owned = workspace == nil ? UnsafeMutablePointer<Float>.allocate(capacity: size) : nil
+            defer { owned?.deallocate() }
+            let planes = workspace ?? owned!
+            let flatBuffer = planes + s * s * planeSize + kw
             planes.update(repeating: 0, count: s * s * planeSize + kw)
             flatBuffer.update(repeating: 0, count: front + count + kw)
             let flat = flatBuffer + front
@@ -545,11 +581,19 @@ extension Conv: LinearLayer, FusedActivation {
             for iy in 0..<h {
                 let py = iy + pads.0
                 let dst = dx + iy * w
-                let rowBase = planes + (py % s) * s * planeSize + (py / s) * length
+                let rowBase = UnsafePointer(planes + (py % s) * s * planeSize + (py / s) * length)
+                if s == 1 {
+                    let src = rowBase + pads.1
+                    for ix in 0..<w { dst[ix] += src[ix] }
+                    continue
+                }
                 for b in 0..<s {
+                    // Input column ix = j·s + b − padLeft comes from phase b's element j.
                     let src = rowBase + b * planeSize
-                    var ix = ((b - pads.1) % s + s) % s
-                    while ix < w { dst[ix] += src[(ix + pads.1) / s]; ix += s }
+                    let ix0 = ((b - pads.1) % s + s) % s
+                    let j0 = (ix0 + pads.1) / s
+                    let n = ix0 < w ? (w - ix0 + s - 1) / s : 0
+                    for t in 0..<n { dst[ix0 + t * s] += src[j0 + t] }
                 }
             }
             return

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import ProbityCore
 import ProbityEngine
@@ -36,25 +37,42 @@ public struct RISE: Explainer {
         let upH = (s + 1) * cellH, upW = (s + 1) * cellW
         var maps = Tensor(shape: [batch.count, h, w])
         let plane = h * w
+        let border = options.string("border")
+        let threads = Swift.max(1, model.threads)
+        // The masks of the chunk in flight, by position in it.
+        let masks = UnsafeMutablePointer<Float>.allocate(capacity: model.maxBatch * plane)
+        defer { masks.deallocate() }
         for sample in 0..<batch.count {
             let x = batch.item(sample)
             var rng = batch.rng(sample, options.removing("border").id)   // the same grids and shifts for either border
             var sal = [Double](repeating: 0, count: plane)
-            // The masks of the chunk in flight, by position in it; `first` is the chunk's first mask.
-            var masks = Tensor(shape: [model.maxBatch, h, w])
-            var first = 0
-            try model.evaluate(count: n, start: x) { j, masked in
-                let slot = (j - first) * plane
+            var first = 0   // the first mask of the chunk in flight
+            // Grids and shifts are drawn in order from the sample's stream; upsampling and
+            // masking run on the model's threads (the same values as one loop would give).
+            try model.evaluate(count: n, start: x, threads: threads) { _ -> (grid: Tensor, dy: Int, dx: Int) in
                 var grid = Tensor(shape: [1, s, s])
                 for i in 0..<(s * s) { grid.storage[i] = rng.uniform() < p ? 1 : 0 }
-                let up = RISE.upsampled(grid, height: upH, width: upW, border: options.string("border"))
                 let dy = rng.int(below: cellH), dx = rng.int(below: cellW)
-                for y in 0..<h { for xx in 0..<w { masks.storage[slot + y * w + xx] = up.storage[(y + dy) * upW + xx + dx] } }
-                for ch in 0..<c { for i in 0..<plane { masked[ch * plane + i] *= masks.storage[slot + i] } }
+                return (grid, dy, dx)
+            } build: { drawn, j, masked in
+                let mask = masks + (j - first) * plane
+                let up = RISE.upsampled(drawn.grid, height: upH, width: upW, border: border)
+                up.storage.withUnsafeBufferPointer { u in
+                    for y in 0..<h { (mask + y * w).update(from: u.baseAddress! + (y + drawn.dy) * upW + drawn.dx, count: w) }
+                }
+                for ch in 0..<c { for i in 0..<plane { masked[ch * plane + i] *= mask[i] } }
             } consume: { start, logits in
-                for j in 0..<logits.shape[0] {
-                    let prob = Double(MapOps.probability(logits, row: j, class: batch.targets[sample]))
-                    for i in 0..<plane { sal[i] += prob * Double(masks.storage[j * plane + i]) }
+                let probs = (0..<logits.shape[0]).map { Double(MapOps.probability(logits, row: $0, class: batch.targets[sample])) }
+                // Each pixel's sum runs over the masks in order, split by pixels over the threads.
+                sal.withUnsafeMutableBufferPointer { sums in
+                    nonisolated(unsafe) let (sums, masks) = (sums, masks)
+                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        let lo = plane * t / threads, hi = plane * (t + 1) / threads
+                        for (j, prob) in probs.enumerated() {
+                            let mask = masks + j * plane
+                            for i in lo..<hi { sums[i] += prob * Double(mask[i]) }
+                        }
+                    }
                 }
                 first = start + logits.shape[0]
             }
