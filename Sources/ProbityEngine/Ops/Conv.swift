@@ -571,9 +571,26 @@ extension Conv: LinearLayer, FusedActivation {
                     }
                 }
             } else {
+                // Gather form per stride phase: tap (ky, kx) adds k·flat[j] to phase plane
+                // (ky mod s, kx mod s) at (ky / s)·L + kx / s + j, so each kernel row and column
+                // phase b is one pass over its plane row: dst[j] += Σ_q k[ky, b + q·s]·flat[j − q].
                 for ky in 0..<kh {
-                    for kx in 0..<kw {
-                        axpy(kernel[ky * kw + kx], flat, planes + ((ky % s) * s + kx % s) * planeSize + (ky / s) * length + kx / s, count)
+                    let wk = kernel + ky * kw
+                    for b in 0..<Swift.min(s, kw) {
+                        let dst = planes + ((ky % s) * s + b) * planeSize + (ky / s) * length
+                        switch (kw - b + s - 1) / s {
+                        case 1:
+                            let w0 = wk[b]
+                            for j in 0..<count { dst[j] += w0 * flat[j] }
+                        case 2:
+                            let (w0, w1) = (wk[b], wk[b + s])
+                            for j in 0..<(count + 1) { dst[j] += w0 * flat[j] + w1 * flat[j - 1] }
+                        case 3:
+                            let (w0, w1, w2) = (wk[b], wk[b + s], wk[b + 2 * s])
+                            for j in 0..<(count + 2) { dst[j] += w0 * flat[j] + w1 * flat[j - 1] + w2 * flat[j - 2] }
+                        default:
+                            for kx in stride(from: b, to: kw, by: s) { axpy(wk[kx], flat, dst + kx / s, count) }
+                        }
                     }
                 }
             }
