@@ -36,13 +36,12 @@ open class GraphModel: Model, @unchecked Sendable {
     let shared: SharedImports
     let context: ExecutionContext
     private let lock = NSRecursiveLock()
-    /// Forward plans by input shape, most recently used last (at most `forwardPlanLimit`).
+    /// Forward plans by input shape (at most `forwardPlanLimit`).
     private var plans: [[Int]: Plan] = [:]
-    private var planOrder: [[Int]] = []
-    /// Plans that keep activations for backward passes, by batch and hooked values.
+    /// Plans that keep activations for backward passes, by batch and hooked values (at most two).
     private var backwardPlans: [String: (Plan, [Int])] = [:]
-    private var backwardPlanOrder: [String] = []
-    /// Every cached plan, forward and backward, least recently used first (for the budget).
+    /// Every cached plan, forward and backward, least recently used first: the count limits and
+    /// the memory budget both drop from its front.
     private var useOrder: [CachedPlan] = []
     enum CachedPlan: Hashable { case forward([Int]), backward(String) }
 
@@ -91,13 +90,17 @@ open class GraphModel: Model, @unchecked Sendable {
         use(.backward(key))
         return entry
     }
-    /// Keeps at most two backward plans (each holds every activation of its batch), within the
-    /// memory budget.
+    /// Keeps at most two backward plans (each holds every activation of its batch; the least
+    /// recently used goes first), within the memory budget.
     func storeBackwardPlan(_ key: String, _ entry: (Plan, [Int])) {
-        if backwardPlans.count >= 2, let victim = backwardPlanOrder.first { drop(.backward(victim)) }
+        if backwardPlans.count >= 2, let victim = leastRecentlyUsed(backward: true) { drop(victim) }
         backwardPlans[key] = entry
-        backwardPlanOrder.append(key)
         use(.backward(key))
+    }
+
+    /// The least recently used cached forward (or backward) plan.
+    private func leastRecentlyUsed(backward: Bool) -> CachedPlan? {
+        useOrder.first { if case .backward = $0 { return backward } else { return !backward } }
     }
 
     /// Marks `entry` most recently used, then drops least recently used plans other than it
@@ -111,7 +114,7 @@ open class GraphModel: Model, @unchecked Sendable {
     /// called before a new plan allocates its arena, so old and new are not resident together
     /// (call under the lock).
     func makeRoom(_ bytes: Int, keeping entry: CachedPlan? = nil) {
-        var total = plans.values.reduce(0) { $0 + $1.residentBytes } + backwardPlans.values.reduce(0) { $0 + $1.0.residentBytes }
+        var total = residentBytes()
         while total + bytes > planMemoryBudget, let victim = useOrder.first(where: { $0 != entry }) {
             total -= self.bytes(of: victim)
             drop(victim)
@@ -127,15 +130,18 @@ open class GraphModel: Model, @unchecked Sendable {
 
     private func drop(_ entry: CachedPlan) {
         switch entry {
-        case .forward(let shape): plans[shape] = nil; planOrder.removeAll { $0 == shape }
-        case .backward(let key): backwardPlans[key] = nil; backwardPlanOrder.removeAll { $0 == key }
+        case .forward(let shape): plans[shape] = nil
+        case .backward(let key): backwardPlans[key] = nil
         }
         useOrder.removeAll { $0 == entry }
     }
 
     /// Bytes the cached plans hold together (`Plan.residentBytes`).
-    public var cachedPlanBytes: Int {
-        locked { plans.values.reduce(0) { $0 + $1.residentBytes } + backwardPlans.values.reduce(0) { $0 + $1.0.residentBytes } }
+    public var cachedPlanBytes: Int { locked { residentBytes() } }
+
+    /// Bytes all cached plans hold (call under the lock).
+    private func residentBytes() -> Int {
+        plans.values.reduce(0) { $0 + $1.residentBytes } + backwardPlans.values.reduce(0) { $0 + $1.0.residentBytes }
     }
 
     /// The optimized graph for a batch size (for inspection: layers, FLOPs).
@@ -182,7 +188,6 @@ open class GraphModel: Model, @unchecked Sendable {
     func plan(batch: Int) throws -> Plan {
         let shape = [batch] + inputShape
         if let p = plans[shape] {
-            if planOrder.last != shape { planOrder.removeAll { $0 == shape }; planOrder.append(shape) }
             use(.forward(shape))
             return p
         }
@@ -191,9 +196,8 @@ open class GraphModel: Model, @unchecked Sendable {
         let optimized = Planner.optimize(imported)
         makeRoom(Plan.arenaBytes(optimized))
         let p = Plan(optimized, context: context)
-        if plans.count >= GraphModel.forwardPlanLimit, let victim = planOrder.first { drop(.forward(victim)) }
+        if plans.count >= GraphModel.forwardPlanLimit, let victim = leastRecentlyUsed(backward: false) { drop(victim) }
         plans[shape] = p
-        planOrder.append(shape)
         use(.forward(shape))
         return p
     }

@@ -413,19 +413,20 @@ extension Conv: LinearLayer, FusedActivation {
         let cg = c / group, mg = m / group
         let plane = ho * wo
         if cg == 1 && mg == 1 {
-            let workspace = Conv.flatBackwardWorkspace(h: h, w: wd, kh: kh, kw: kw, stride: strides.0, pads: pads, ho: ho, wo: wo)
+            // Only the flat form (undilated, equal strides) works in the per-thread workspace.
+            let flat = strides.0 == strides.1 && dilations == (1, 1)
+            let workspace = flat ? Conv.flatBackwardWorkspace(h: h, w: wd, kh: kh, kw: kw, stride: strides.0, pads: pads, ho: ho, wo: wo) : 0
             context.parallel(n * c) { item, thread in
                 let ch = item % c
                 derivative?.apply(item * plane, plane)
                 Conv.depthwiseBackwardPlane(dz.pointer + item * plane, ho: ho, wo: wo, kernel: w.pointer + ch * kh * kw, kh: kh, kw: kw,
                                             strides: strides, dilations: dilations, pads: pads, into: dx.pointer + item * h * wd, h: h, w: wd,
-                                            workspace: context.scratch(thread, count: workspace))
+                                            workspace: flat ? context.scratch(thread, count: workspace) : nil)
             }
             return
         }
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && pads == (0, 0, 0, 0)
         // One call per sample and group, as forward, so a sample's gradient does not depend on its batch.
-        let blocks = 1
         // Wᵀ per group, [cg·kh·kw, mg], so every sgemm reads its A operand untransposed.
         let k = cg * kh * kw
         let wt = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
@@ -434,23 +435,20 @@ extension Conv: LinearLayer, FusedActivation {
             let src = w.pointer + g * mg * k, dst = wt + g * mg * k
             for o in 0..<mg { for r in 0..<k { dst[r * mg + o] = src[o * k + r] } }
         }
-        context.parallel(n * group * blocks) { item, thread in
-            let block = item % blocks
-            let g = (item / blocks) % group
-            let s = item / (blocks * group)
-            let c0 = cg * block / blocks, c1 = cg * (block + 1) / blocks
-            let dxg = dx.pointer + (s * c + g * cg + c0) * h * wd
+        context.parallel(n * group) { item, thread in
+            let g = item % group
+            let s = item / group
+            let dxg = dx.pointer + (s * c + g * cg) * h * wd
             let dzg = dz.pointer + (s * m + g * mg) * plane
             let wtg = UnsafePointer(wt + g * mg * k)
-            let rows0 = c0 * kh * kw, rows = (c1 - c0) * kh * kw
-            if block == 0 { derivative?.apply((s * m + g * mg) * plane, mg * plane) }
+            derivative?.apply((s * m + g * mg) * plane, mg * plane)
             if pointwise {
-                // dX[c0..<c1, HW] += Wᵀ[c0..<c1, :] · dZ
-                BLAS.sgemm(m: rows, n: plane, k: mg, a: wtg + rows0 * mg, lda: mg, b: dzg, ldb: plane, beta: 1, c: dxg, ldc: plane)
+                // dX[g, HW] += Wᵀ[g] · dZ[g]
+                BLAS.sgemm(m: k, n: plane, k: mg, a: wtg, lda: mg, b: dzg, ldb: plane, beta: 1, c: dxg, ldc: plane)
             } else {
-                let col = context.scratch(thread, count: rows * plane)
-                BLAS.sgemm(m: rows, n: plane, k: mg, a: wtg + rows0 * mg, lda: mg, b: dzg, ldb: plane, c: col, ldc: plane)
-                Conv.col2im(UnsafePointer(col), channels: c1 - c0, h: h, w: wd, kh: kh, kw: kw, strides: strides, dilations: dilations,
+                let col = context.scratch(thread, count: k * plane)
+                BLAS.sgemm(m: k, n: plane, k: mg, a: wtg, lda: mg, b: dzg, ldb: plane, c: col, ldc: plane)
+                Conv.col2im(UnsafePointer(col), channels: cg, h: h, w: wd, kh: kh, kw: kw, strides: strides, dilations: dilations,
                             pads: pads, ho: ho, wo: wo, into: dxg)
             }
         }
@@ -544,8 +542,9 @@ extension Conv: LinearLayer, FusedActivation {
             // kw − 1 leading zeros so the gather form below never reads before it: in the
             // caller's per-thread workspace, or in a buffer of their own.
             let front = kw - 1
-            let size = flatBackwardWorkspace(h: h, w: w, kh: kh, kw: kw, stride: s, pads: pads, ho: ho, wo: wo)
-            let owned = workspace == nil ? UnsafeMutablePointer<Float>.allocate(capacity: size) : nil
+            let owned = workspace == nil
+                ? UnsafeMutablePointer<Float>.allocate(capacity: flatBackwardWorkspace(h: h, w: w, kh: kh, kw: kw, stride: s, pads: pads, ho: ho, wo: wo))
+                : nil
             defer { owned?.deallocate() }
             let planes = workspace ?? owned!
             let flatBuffer = planes + s * s * planeSize + kw
