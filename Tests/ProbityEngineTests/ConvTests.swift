@@ -81,6 +81,18 @@ final class ConvTests: XCTestCase {
             for iy in (oy * 2 - 1)...(oy * 2 + 1) where iy >= 0 && iy < 9 { for ix in (ox * 2 - 1)...(ox * 2 + 1) where ix >= 0 && ix < 8 { best = max(best, x[s, c, iy, ix]) } }
             XCTAssertEqual(y[s, c, oy, ox], best)
         } } } }
+        // Max 2×2 (the unrolled path inside the input, the general one at padded and ceil edges):
+        // stride 2 plain, stride 2 padded with ceil, stride 1 padded.
+        for (strides, pads, ceil) in [((2, 2), (0, 0, 0, 0), false), ((2, 2), (1, 0, 0, 1), true), ((1, 1), (1, 1, 1, 1), false)] {
+            let pool = Pool(kind: .max, kernel: (2, 2), strides: strides, pads: pads, ceilMode: ceil)
+            let y = try run(pool, [x])
+            for s in 0..<2 { for c in 0..<3 { for oy in 0..<y.shape[2] { for ox in 0..<y.shape[3] {
+                let y0 = oy * strides.0 - pads.0, x0 = ox * strides.1 - pads.1
+                var best = -Float.infinity
+                for iy in y0...(y0 + 1) where iy >= 0 && iy < 9 { for ix in x0...(x0 + 1) where ix >= 0 && ix < 8 { best = max(best, x[s, c, iy, ix]) } }
+                XCTAssertEqual(y[s, c, oy, ox], best, "2×2 stride \(strides.0) pads \(pads) at \(s), \(c), \(oy), \(ox)")
+            } } } }
+        }
         // Average 2×2 stride 2 without padding = mean of each block.
         let avg = try run(Pool(kind: .average(countIncludePad: false), kernel: (2, 2), strides: (2, 2)), [x])
         XCTAssertEqual(avg[1, 2, 3, 1], (x[1, 2, 6, 2] + x[1, 2, 6, 3] + x[1, 2, 7, 2] + x[1, 2, 7, 3]) / 4, accuracy: 1e-6)

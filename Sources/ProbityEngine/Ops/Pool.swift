@@ -49,6 +49,21 @@ public struct Pool: Operator {
                 for oy in 0..<ho {
                     let y0 = oy * s0 - p0
                     let rowsInside = y0 >= 0 && y0 + (k0 - 1) * d0 < h
+                    if rowsInside && k0 == 2 && k1 == 2 && d0 == 1 && d1 == 1 {
+                        // The 2 × 2 window of most CNNs, unrolled in the general loop's order.
+                        let r0 = src + y0 * w, r1 = r0 + w
+                        for ox in 0..<wo {
+                            let x0 = ox * s1 - p1
+                            if x0 >= 0 && x0 + 1 < w {
+                                dst[oy * wo + ox] = Swift.max(Swift.max(Swift.max(Swift.max(-Float.infinity, r0[x0]), r0[x0 + 1]), r1[x0]), r1[x0 + 1])
+                            } else {
+                                var best = -Float.infinity
+                                for ky in 0..<2 { for ix in x0..<(x0 + 2) where ix >= 0 && ix < w { best = Swift.max(best, src[(y0 + ky) * w + ix]) } }
+                                dst[oy * wo + ox] = best
+                            }
+                        }
+                        continue
+                    }
                     for ox in 0..<wo {
                         let x0 = ox * s1 - p1
                         var best = -Float.infinity
@@ -143,6 +158,7 @@ extension Pool {
         let (ho, wo) = (args.gradOutput.shape[2], args.gradOutput.shape[3])
         let lrp = args.rule.lrp, eps = args.rule.stabilizer
         let g = args.gradOutput.pointer
+        let pair = kernel == (2, 2) && dilations == (1, 1)
         context.parallel(n * c) { item, _ in
             let src = x.pointer + item * h * w
             let dst = dx.pointer + item * h * w
@@ -153,6 +169,14 @@ extension Pool {
                     let x0 = ox * strides.1 - pads.1
                     let gv = gp[oy * wo + ox]
                     switch kind {
+                    case .max where pair && y0 >= 0 && y0 + 1 < h && x0 >= 0 && x0 + 1 < w:
+                        // 2 × 2 inside the input: the general case's first maximum, unrolled.
+                        let at0 = y0 * w + x0
+                        var at = at0, best = src[at0]
+                        if src[at0 + 1] > best { best = src[at0 + 1]; at = at0 + 1 }
+                        if src[at0 + w] > best { best = src[at0 + w]; at = at0 + w }
+                        if src[at0 + w + 1] > best { at = at0 + w + 1 }
+                        dst[at] += gv
                     case .max:
                         var best = -Float.infinity, at = -1
                         for ky in 0..<kernel.0 {
