@@ -23,8 +23,11 @@ open class GraphModel: Model, @unchecked Sendable {
     /// arenas, the weights copied into them, gradient memory). Beyond it the least recently used
     /// plans are dropped, never the one about to run: a suite's explainers and metrics each reuse
     /// their own plans, and the plans of a finished stage (a backward plan of Integrated
-    /// Gradients while occlusion runs) do not stay resident. A plan dropped too early is only
-    /// planned again (milliseconds), so the budget bounds memory without costing speed.
+    /// Gradients while occlusion runs) do not stay resident. A plan dropped too early is planned
+    /// again and its arenas touched afresh: little against a stage that reuses its plans, but code
+    /// that alternates two large backward plans pays it at every switch (on Lite0, Integrated
+    /// Gradients timed beside a batch-32 gradient took 1.77 s an image instead of 1.45), so raise
+    /// the budget for such work (`probity bench` does for its paired stages).
     public var planMemoryBudget = 1 << 30
     /// The batch extent the model declares, when it is fixed: chunks are padded to it.
     public let fixedBatch: Int?
