@@ -43,34 +43,26 @@ public struct Pool: Operator {
         if kind == .max {
             // Windows wholly inside the input skip the bounds tests; the maximum is taken in the
             // same order either way.
+            let pair = kernel == (2, 2) && dilations == (1, 1)
             context.parallel(n * c) { item, _ in
                 let src = x.pointer + item * h * w
                 let dst = output.pointer + item * ho * wo
                 for oy in 0..<ho {
                     let y0 = oy * s0 - p0
                     let rowsInside = y0 >= 0 && y0 + (k0 - 1) * d0 < h
-                    if rowsInside && k0 == 2 && k1 == 2 && d0 == 1 && d1 == 1 {
-                        // The 2 × 2 window of most CNNs, unrolled in the general loop's order.
-                        let r0 = src + y0 * w, r1 = r0 + w
-                        for ox in 0..<wo {
-                            let x0 = ox * s1 - p1
-                            if x0 >= 0 && x0 + 1 < w {
-                                dst[oy * wo + ox] = Swift.max(Swift.max(Swift.max(Swift.max(-Float.infinity, r0[x0]), r0[x0 + 1]), r1[x0]), r1[x0 + 1])
-                            } else {
-                                var best = -Float.infinity
-                                for ky in 0..<2 { for ix in x0..<(x0 + 2) where ix >= 0 && ix < w { best = Swift.max(best, src[(y0 + ky) * w + ix]) } }
-                                dst[oy * wo + ox] = best
-                            }
-                        }
-                        continue
-                    }
                     for ox in 0..<wo {
                         let x0 = ox * s1 - p1
                         var best = -Float.infinity
                         if rowsInside && x0 >= 0 && x0 + (k1 - 1) * d1 < w {
-                            for ky in 0..<k0 {
-                                let row = src + (y0 + ky * d0) * w + x0
-                                for kx in 0..<k1 { best = Swift.max(best, row[kx * d1]) }
+                            if pair {
+                                // The 2 × 2 window of most CNNs, unrolled in the loop's order.
+                                let r0 = src + y0 * w + x0, r1 = r0 + w
+                                best = Swift.max(Swift.max(Swift.max(Swift.max(best, r0[0]), r0[1]), r1[0]), r1[1])
+                            } else {
+                                for ky in 0..<k0 {
+                                    let row = src + (y0 + ky * d0) * w + x0
+                                    for kx in 0..<k1 { best = Swift.max(best, row[kx * d1]) }
+                                }
                             }
                         } else {
                             for ky in 0..<k0 {
