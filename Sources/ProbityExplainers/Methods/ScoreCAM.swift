@@ -30,10 +30,10 @@ public struct ScoreCAM: Explainer {
         let (n, k, h, w) = (a.shape[0], a.shape[1], a.shape[2], a.shape[3])
         let (c, height, width) = (batch.channels, batch.height, batch.width)
         var weights = Tensor(shape: [n, k])
+        let halfPixel = options.string("upsampling") == "half_pixel"
+        let threads = Swift.max(1, model.threads)
         for s in 0..<n {
             let planes = Tensor(shape: [k, h, w], storage: Array(a.storage[(s * k * h * w)..<((s + 1) * k * h * w)]))
-            var up = options.string("upsampling") == "half_pixel" ? MapOps.upsample(planes, height: height, width: width)
-                                                                   : ScoreCAM.upsampledAlignCorners(planes, height: height, width: width)
             var chosen = Array(0..<k)
             if options.int("channels") > 0 && options.int("channels") < k {
                 let means = (0..<k).map { ch in planes.storage[(ch * h * w)..<((ch + 1) * h * w)].reduce(0, +) }
@@ -42,20 +42,26 @@ public struct ScoreCAM: Explainer {
             let x = batch.item(s)
             let plane = height * width
             var scores = [Float](repeating: -.infinity, count: k)
-            try model.evaluate(count: chosen.count) { j, masked in
-                // Min–max scale channel ch to [0, 1] (no slice of `up` is held while it is written).
-                let ch = chosen[j]
+            // Each masked input is built on the model's threads from its own channel: the
+            // channel is upsampled into the input's first plane, min–max scaled there, and
+            // multiplies the image's planes, the first last (it holds the mask until then). The
+            // values are those of upsampling all channels first and masking one at a time.
+            try model.evaluate(count: chosen.count, threads: threads) { j in chosen[j] } build: { ch, _, masked in
+                let mask = masked.baseAddress!
+                if halfPixel {
+                    let one = Tensor(shape: [1, h, w], storage: Array(planes.storage[(ch * h * w)..<((ch + 1) * h * w)]))
+                    MapOps.upsample(one, height: height, width: width).storage.withUnsafeBufferPointer { mask.update(from: $0.baseAddress!, count: plane) }
+                } else {
+                    ScoreCAM.upsampleAlignCorners(planes, channel: ch, height: height, width: width, into: mask)
+                }
                 var lo = Float.infinity, hi = -Float.infinity
-                for i in 0..<plane { let v = up.storage[ch * plane + i]; lo = min(lo, v); hi = max(hi, v) }
+                for i in 0..<plane { let v = mask[i]; lo = min(lo, v); hi = max(hi, v) }
                 let scale: Float = 1 / (hi - lo + 1e-8)
-                up.storage.withUnsafeMutableBufferPointer { u in
-                    x.storage.withUnsafeBufferPointer { xs in
-                        let mask = u.baseAddress! + ch * plane
-                        for i in 0..<plane { mask[i] = (mask[i] - lo) * scale }
-                        for cc in 0..<c {
-                            let dst = masked.baseAddress! + cc * plane, src = xs.baseAddress! + cc * plane
-                            for i in 0..<plane { dst[i] = src[i] * mask[i] }
-                        }
+                for i in 0..<plane { mask[i] = (mask[i] - lo) * scale }
+                x.storage.withUnsafeBufferPointer { xs in
+                    for cc in stride(from: c - 1, through: 0, by: -1) {
+                        let dst = mask + cc * plane, src = xs.baseAddress! + cc * plane
+                        for i in 0..<plane { dst[i] = src[i] * mask[i] }
                     }
                 }
             } consume: { first, logits in
@@ -69,10 +75,11 @@ public struct ScoreCAM: Explainer {
         return Attribution(maps: CAM.upsampled(CAM.weightedSum(a, weights: weights), to: batch))
     }
 
-    /// Bilinear resize of [K, h, w] planes with `align_corners=True` (PyTorch's
-    /// `UpsamplingBilinear2d`): output index o reads input position o·(n − 1)/(m − 1).
-    static func upsampledAlignCorners(_ planes: Tensor, height: Int, width: Int) -> Tensor {
-        let (k, h, w) = (planes.shape[0], planes.shape[1], planes.shape[2])
+    /// Bilinear resize of plane `channel` of [K, h, w] `planes` to [height, width] with
+    /// `align_corners=True` (PyTorch's `UpsamplingBilinear2d`): output index o reads input
+    /// position o·(n − 1)/(m − 1).
+    static func upsampleAlignCorners(_ planes: Tensor, channel c: Int, height: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
+        let (h, w) = (planes.shape[1], planes.shape[2])
         func taps(_ n: Int, _ m: Int) -> [(Int, Int, Float)] {
             (0..<m).map { o in
                 let x = m > 1 ? Double(o) * Double(n - 1) / Double(m - 1) : 0
@@ -81,17 +88,16 @@ public struct ScoreCAM: Explainer {
             }
         }
         let ty = taps(h, height), tx = taps(w, width)
-        var out = Tensor(shape: [k, height, width])
-        for c in 0..<k {
-            let base = c * h * w
+        planes.storage.withUnsafeBufferPointer { p in
+            let base = p.baseAddress! + c * h * w
             for (y, (y0, y1, fy)) in ty.enumerated() {
+                let r0 = base + y0 * w, r1 = base + y1 * w, row = out + y * width
                 for (x, (x0, x1, fx)) in tx.enumerated() {
-                    let top = planes.storage[base + y0 * w + x0] * (1 - fx) + planes.storage[base + y0 * w + x1] * fx
-                    let bottom = planes.storage[base + y1 * w + x0] * (1 - fx) + planes.storage[base + y1 * w + x1] * fx
-                    out.storage[(c * height + y) * width + x] = top * (1 - fy) + bottom * fy
+                    let top = r0[x0] * (1 - fx) + r0[x1] * fx
+                    let bottom = r1[x0] * (1 - fx) + r1[x1] * fx
+                    row[x] = top * (1 - fy) + bottom * fy
                 }
             }
         }
-        return out
     }
 }
