@@ -16,6 +16,20 @@ public enum Chunking {
         return (0..<chunks).map { $0 < larger ? small + 1 : small }
     }
 
+    /// Chunk sizes for `n` inputs that all run padded to the first (largest) size, as backward
+    /// passes do (their plans keep every activation, so one plan size is worth a padded row),
+    /// on `threads` threads that each take whole samples: `sizes(n, limit:)`, or one chunk more
+    /// when that takes fewer sample-steps per thread (chunks × ⌈padded size / threads⌉). 50
+    /// samples at a limit of 16 run as 5 × 10, not 4 × 13: two padded rows fewer, and on two
+    /// threads no chunk runs 7 samples on one thread and 6 on the other.
+    public static func paddedSizes(_ n: Int, limit: Int, threads: Int) -> [Int] {
+        let fewest = sizes(n, limit: limit)
+        guard fewest.count < n else { return fewest }
+        let more = sizes(n, limit: (n + fewest.count) / (fewest.count + 1))
+        func steps(_ s: [Int]) -> Int { s.count * ((s[0] + Swift.max(1, threads) - 1) / Swift.max(1, threads)) }
+        return steps(more) < steps(fewest) ? more : fewest
+    }
+
     /// The index ranges of `sizes(n, limit:)`, in order.
     public static func ranges(_ n: Int, limit: Int) -> [Range<Int>] {
         var start = 0

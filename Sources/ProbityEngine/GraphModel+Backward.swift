@@ -69,8 +69,8 @@ extension GraphModel {
             var logits: [Tensor] = [], grads: [Tensor] = []
             var acts: [String: [Tensor]] = [:], hookGrads: [String: [Tensor]] = [:]
             // Equal chunks (smaller ones padded with a zero row), so n samples use one plan size:
-            // plans that keep activations are large, and 50 samples run as 4 × 13, not 32 + 18.
-            let sizes = Chunking.sizes(n, limit: Swift.min(maxBatch, maxBackwardBatch))
+            // plans that keep activations are large, and 50 samples run as 5 × 10, not 32 + 18.
+            let sizes = Chunking.paddedSizes(n, limit: Swift.min(maxBatch, maxBackwardBatch), threads: threads)
             for (batch, planned, range) in chunks(x, sizes: sizes, padTo: sizes.first) {
                 let count = range.count
                 let (plan, ids) = try backwardPlan(batch: planned, hooks: hooks)
