@@ -30,10 +30,20 @@ public struct BackwardArguments {
     /// nil where no gradient is wanted (weights when only the input gradient is asked for).
     public var gradInputs: [MutableView?]
     public var rule: NodeRule
+    /// For each input, whether its gradient holds no contribution yet and its memory is
+    /// unspecified, so the op must *write* all of it rather than add to it. Set only where the
+    /// op said it can (`Operator.writesFreshGradient`); the plan then skips zeroing the buffer
+    /// first, a pass over every gradient element of the model. Empty: none is fresh.
+    public var fresh: [Bool]
 
-    public init(inputs: [ConstView], output: ConstView, gradOutput: MutableView, gradInputs: [MutableView?], rule: NodeRule = .gradient) {
+    public init(inputs: [ConstView], output: ConstView, gradOutput: MutableView, gradInputs: [MutableView?], rule: NodeRule = .gradient,
+                fresh: [Bool] = []) {
         self.inputs = inputs; self.output = output; self.gradOutput = gradOutput; self.gradInputs = gradInputs; self.rule = rule
+        self.fresh = fresh
     }
+
+    /// Whether input `index`'s gradient is to be written whole rather than added to.
+    @inlinable public func isFresh(_ index: Int) -> Bool { index < fresh.count && fresh[index] }
 }
 
 /// One engine operation: shape inference, a forward kernel and its vector-Jacobian product.
@@ -54,11 +64,16 @@ public protocol Operator: Sendable {
     func flops(inputs: [[Int]], output: [Int]) -> Int
     /// A copy prepared for fixed input shapes (index maps computed once). Default: self.
     func planned(for inputs: [[Int]]) -> any Operator
+    /// Whether `backward` under `rule`, for inputs of these shapes and this output shape,
+    /// writes every element of input `index`'s gradient when `BackwardArguments.fresh` asks it
+    /// to (instead of adding to a zeroed buffer). Default: false.
+    func writesFreshGradient(input index: Int, rule: NodeRule, inputs: [[Int]], output: [Int]) -> Bool
 }
 
 extension Operator {
     public func flops(inputs: [[Int]], output: [Int]) -> Int { 0 }
     public func planned(for inputs: [[Int]]) -> any Operator { self }
+    public func writesFreshGradient(input index: Int, rule: NodeRule, inputs: [[Int]], output: [Int]) -> Bool { false }
 }
 
 /// Errors of shape inference name the op and the shapes.

@@ -23,6 +23,15 @@ public final class Plan: @unchecked Sendable {
     /// Gradient memory for `backward`, grown on demand.
     private var gradients: UnsafeMutablePointer<Float>? = nil
     private var gradientCount = 0
+    /// Whether `backward` lets an op write a gradient whole instead of zeroing it first
+    /// (`Operator.writesFreshGradient`); tests turn it off to compare the two.
+    var writesFreshGradients = true
+    /// Gradient buffers the last `backward` had written whole rather than zeroed (for tests).
+    var lastFreshGradientCount = 0
+    /// Tests: fills the gradient memory with NaN, so a gradient element no op wrote shows.
+    func poisonGradients(count: Int) {
+        gradientArena(count: count).update(repeating: .nan, count: Swift.max(gradientCount, count))
+    }
 
     /// Plans `graph` (which should already be `Planner.optimize`d).
     public init(_ graph: Graph, keepActivations: Bool = false, context: ExecutionContext = ExecutionContext()) {

@@ -192,4 +192,52 @@ final class PlanBackwardTests: XCTestCase {
         let worst = zip(lrp0.storage, gxi).map { abs($0 - $1) }.max()!
         XCTAssertLessThanOrEqual(worst, 1e-4 * gxi.map(abs).max()!, "LRP-0 equals gradient × input")
     }
+
+    /// Gradients that ops write whole (`Operator.writesFreshGradient`) instead of adding to a
+    /// zeroed buffer: with the gradient memory poisoned with NaN, the input and weight
+    /// gradients equal, bit for bit, those of the same plan zeroing every buffer first. The net
+    /// has each path that writes fresh: a 3×3 convolution through im2col/col2im (the input's
+    /// gradient), a pointwise one (β = 0), depthwise 3×3 stride 2 and 5×5 stride 1 (the flat
+    /// forms), a dilated depthwise (the padded-buffer form), and Add and Mul of full-shaped
+    /// operands, one of them a value two nodes read.
+    func testGradientsWrittenWholeEqualZeroedAndAccumulated() throws {
+        var rng = RNG(seed: 41)
+        var g = Graph()
+        let x = g.addValue(name: "x", shape: [2, 3, 9, 9])
+        g.inputs = [x]
+        func const(_ name: String, _ shape: [Int], _ std: Float = 0.5) -> Int { g.addValue(name: name, shape: shape, constant: rng.normalTensor(shape: shape, std: std)) }
+        let w1 = const("w1", [4, 3, 3, 3]), w2 = const("w2", [6, 4, 1, 1]), w3 = const("w3", [6, 1, 3, 3]), w4 = const("w4", [6, 1, 5, 5])
+        let w5 = const("w5", [6, 1, 3, 3]), w6 = const("w6", [3, 6]), b6 = const("b6", [3])
+        let c1 = try g.addNode(name: "conv", op: Conv(pads: (1, 1, 1, 1)), inputs: [x, w1], outputName: "c1")
+        let r1 = try g.addNode(name: "relu", op: Activation(.relu), inputs: [c1], outputName: "r1")
+        let pw = try g.addNode(name: "pointwise", op: Conv(), inputs: [r1, w2], outputName: "pw")
+        let d1 = try g.addNode(name: "dw_s2", op: Conv(strides: (2, 2), pads: (1, 1, 1, 1), group: 6), inputs: [pw, w3], outputName: "d1")
+        let d2 = try g.addNode(name: "dw_5x5", op: Conv(pads: (2, 2, 2, 2), group: 6), inputs: [d1, w4], outputName: "d2")
+        let sum = try g.addNode(name: "add", op: Binary(.add), inputs: [d2, d1], outputName: "sum")
+        let d3 = try g.addNode(name: "dw_dilated", op: Conv(dilations: (2, 2), pads: (2, 2, 2, 2), group: 6), inputs: [sum, w5], outputName: "d3")
+        let m = try g.addNode(name: "mul", op: Binary(.mul), inputs: [d3, sum], outputName: "m")
+        let gp = try g.addNode(name: "gap", op: GlobalPool(max: false), inputs: [m], outputName: "gp")
+        let f = try g.addNode(name: "flat", op: Reshape(to: [2, 6], type: "Flatten"), inputs: [gp], outputName: "f")
+        let y = try g.addNode(name: "fc", op: Gemm(transB: true), inputs: [f, w6, b6], outputName: "y")
+        g.outputs = [y]
+        let params = [x, w1, w2, w3, w4, w5, w6, b6]
+        let input = rng.normalTensor(shape: [2, 3, 9, 9]), seed = rng.normalTensor(shape: [2, 3])
+        for graph in [g, Planner.optimize(g, forBackward: true)] {
+            var results: [[Int: Tensor]] = []
+            for fresh in [true, false] {
+                let plan = Plan(graph, keepActivations: true, context: ExecutionContext(threads: 2))
+                plan.writesFreshGradients = fresh
+                plan.poisonGradients(count: 1 << 16)
+                try plan.execute([input])
+                results.append(try plan.backward(seed: seed, wrt: params).gradients)
+                // conv's x, pointwise's r1, dw_s2's pw, add's d1 and d2, mul's d3 and sum.
+                XCTAssertEqual(plan.lastFreshGradientCount, fresh ? 7 : 0, "\(graph.nodes.count) nodes")
+            }
+            for v in params {
+                let (a, b) = (results[0][v]!, results[1][v]!)
+                XCTAssertFalse(a.storage.contains { !$0.isFinite }, "\(graph.values[v].name): an element no op wrote")
+                XCTAssertEqual(a.storage, b.storage, "gradient of \(graph.values[v].name), \(graph.nodes.count) nodes")
+            }
+        }
+    }
 }

@@ -118,23 +118,35 @@ extension Plan {
         let producer = Dictionary(graph.nodes.enumerated().map { ($1.output, $0) }, uniquingKeysWith: { a, _ in a })
 
         // Gradient slots: allocated at the first writer (the latest consumer in forward order),
-        // freed after the producer's backward has run.
+        // freed after the producer's backward has run. A slot is zeroed before its first writer
+        // runs, unless that writer reads the value once and writes its gradient whole (`fresh`).
+        let rules = nodeRules(rule)
         var offsets = [Int](repeating: -1, count: graph.values.count)
         var slots = SlotAllocator()
         var zeroAt = [[Int]](repeating: [], count: graph.nodes.count + 1)   // index nodes.count: before everything
+        var fresh = [[Bool]](repeating: [], count: graph.nodes.count)
         func allocate(_ v: Int) -> Int { slots.allocate(SlotAllocator.size(graph.values[v].count)) }
         offsets[out] = allocate(out)
         zeroAt[graph.nodes.count].append(out)
         var order: [Int] = []
         for i in graph.nodes.indices.reversed() where needs[graph.nodes[i].output] && offsets[graph.nodes[i].output] >= 0 {
             order.append(i)
-            for v in graph.nodes[i].inputs where needs[v] && offsets[v] < 0 {
+            let node = graph.nodes[i]
+            for (j, v) in node.inputs.enumerated() where needs[v] && offsets[v] < 0 {
                 offsets[v] = allocate(v)
-                zeroAt[i].append(v)
+                if writesFreshGradients && node.inputs.lastIndex(of: v) == j && node.inputs.firstIndex(of: v) == j
+                    && ops[i].writesFreshGradient(input: j, rule: rules[i], inputs: node.inputs.map { graph.values[$0].shape },
+                                                  output: graph.values[node.output].shape) {
+                    if fresh[i].isEmpty { fresh[i] = [Bool](repeating: false, count: node.inputs.count) }
+                    fresh[i][j] = true
+                } else {
+                    zeroAt[i].append(v)
+                }
             }
             let o = graph.nodes[i].output
             if !keep.contains(o) { slots.release(offsets[o], SlotAllocator.size(graph.values[o].count)) }
         }
+        lastFreshGradientCount = fresh.reduce(0) { $0 + $1.filter { $0 }.count }
         let grads = gradientArena(count: Swift.max(slots.top, 1))
         func gradView(_ v: Int) -> MutableView { MutableView(pointer: grads + offsets[v], shape: graph.values[v].shape) }
         for v in zeroAt[graph.nodes.count] { context.zero(gradView(v).pointer, count: graph.values[v].count) }
@@ -146,14 +158,20 @@ extension Plan {
             if offsets[v] < 0 { return Tensor(shape: graph.values[v].shape) }
             return Tensor(shape: graph.values[v].shape, storage: Array(UnsafeBufferPointer(start: grads + offsets[v], count: graph.values[v].count)))
         }
-        let rules = nodeRules(rule)
         for i in order {
             let node = graph.nodes[i]
-            for v in zeroAt[i] { context.zero(gradView(v).pointer, count: graph.values[v].count) }
+            if profile != nil {
+                let start = DispatchTime.now().uptimeNanoseconds
+                for v in zeroAt[i] { context.zero(gradView(v).pointer, count: graph.values[v].count) }
+                profile!["backward: zeroing gradients", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            } else {
+                for v in zeroAt[i] { context.zero(gradView(v).pointer, count: graph.values[v].count) }
+            }
             if hookSet.contains(node.output) { hookGradients[node.output] = snapshot(node.output) }
             let args = BackwardArguments(inputs: node.inputs.map { view($0) }, output: view(node.output),
                                          gradOutput: gradView(node.output),
-                                         gradInputs: node.inputs.map { needs[$0] && offsets[$0] >= 0 ? gradView($0) : nil }, rule: rules[i])
+                                         gradInputs: node.inputs.map { needs[$0] && offsets[$0] >= 0 ? gradView($0) : nil }, rule: rules[i],
+                                         fresh: fresh[i])
             if profile != nil {
                 let start = DispatchTime.now().uptimeNanoseconds
                 ops[i].backward(args, context)

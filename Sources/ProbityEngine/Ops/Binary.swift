@@ -280,6 +280,13 @@ extension Binary {
         }
     }
 
+    /// Add, Sub, Mul and Div under the chain rule write an operand's gradient whole when both
+    /// operands have the output's shape (the per-element path of `backward(_:_:_:)`).
+    public func writesFreshGradient(input index: Int, rule: NodeRule, inputs: [[Int]], output: [Int]) -> Bool {
+        guard !rule.lrp, [.add, .sub, .mul, .div].contains(kind) else { return false }
+        return inputs.count == 2 && inputs[0] == output && inputs[1] == output
+    }
+
     /// The chain rule of Add, Sub, Mul and Div when one operand has the output's shape and the
     /// other the same, a single value, or the output's trailing dimensions (a bias over tokens);
     /// false for other patterns. The full-shaped side's gradient is split over threads; a
@@ -300,10 +307,13 @@ extension Binary {
         // Index of a's and b's element for output element i.
         @inline(__always) func ia(_ i: Int) -> Int { aFull ? i : (period == 1 ? 0 : i % period) }
         @inline(__always) func ib(_ i: Int) -> Int { bFull ? i : (period == 1 ? 0 : i % period) }
+        let (freshA, freshB) = (args.isFresh(0), args.isFresh(1))
         if let ga = args.gradInputs[0]?.pointer {
             if aFull {
                 context.parallel(chunks) { c, _ in
-                    for i in (n * c / chunks)..<(n * (c + 1) / chunks) { ga[i] += K.da(g[i], pa[i], pb[ib(i)]) }
+                    let range = (n * c / chunks)..<(n * (c + 1) / chunks)
+                    if freshA { for i in range { ga[i] = K.da(g[i], pa[i], pb[ib(i)]) } }
+                    else { for i in range { ga[i] += K.da(g[i], pa[i], pb[ib(i)]) } }
                 }
             } else if period == 1 {
                 for i in 0..<n { ga[0] += K.da(g[i], pa[0], pb[i]) }
@@ -314,7 +324,9 @@ extension Binary {
         if let gb = args.gradInputs[1]?.pointer {
             if bFull {
                 context.parallel(chunks) { c, _ in
-                    for i in (n * c / chunks)..<(n * (c + 1) / chunks) { gb[i] += K.db(g[i], pa[ia(i)], pb[i]) }
+                    let range = (n * c / chunks)..<(n * (c + 1) / chunks)
+                    if freshB { for i in range { gb[i] = K.db(g[i], pa[ia(i)], pb[i]) } }
+                    else { for i in range { gb[i] += K.db(g[i], pa[ia(i)], pb[i]) } }
                 }
             } else if period == 1 {
                 for i in 0..<n { gb[0] += K.db(g[i], pa[i], pb[0]) }

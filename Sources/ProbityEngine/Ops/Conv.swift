@@ -367,7 +367,7 @@ extension Conv: LinearLayer, FusedActivation {
         }
         if let dx = args.gradInputs[0] {
             let derivative = fused ? Derivative(kind: activation, output: args.output.pointer, gradient: dz.pointer, rule: args.rule) : nil
-            backwardData(dz.readOnly, weight: w, into: dx, derivative: derivative, context)
+            backwardData(dz.readOnly, weight: w, into: dx, derivative: derivative, fresh: args.isFresh(0), context)
         }
         if args.gradInputs.count > 1, let dw = args.gradInputs[1] { backwardWeight(dz.readOnly, x: x, into: dw, context) }
         if args.gradInputs.count > 2, let db = args.gradInputs[2] {
@@ -389,7 +389,13 @@ extension Conv: LinearLayer, FusedActivation {
     /// col2im; depthwise: the transposed direct loop. Parallel over samples (one call each, so
     /// a sample's gradient never depends on its batch).
     public func linearBackwardData(_ dz: ConstView, weight w: ConstView, into dx: MutableView, _ context: ExecutionContext) {
-        backwardData(dz, weight: w, into: dx, derivative: nil, context)
+        backwardData(dz, weight: w, into: dx, derivative: nil, fresh: false, context)
+    }
+
+    /// The input gradient is written whole (`backwardData(fresh: true)`) under the chain rule;
+    /// LRP's propagation adds to it.
+    public func writesFreshGradient(input index: Int, rule: NodeRule, inputs: [[Int]], output: [Int]) -> Bool {
+        index == 0 && !rule.linear.isLRP
     }
 
     /// The fused activation's derivative, applied in place to dz (`gradient`, the same memory)
@@ -405,8 +411,11 @@ extension Conv: LinearLayer, FusedActivation {
     }
 
     /// `linearBackwardData`, first applying `derivative` to each block of dz (a plane, or a
-    /// sample's group of channels) in the loop that reads it.
-    func backwardData(_ dz: ConstView, weight w: ConstView, into dx: MutableView, derivative: Derivative?, _ context: ExecutionContext) {
+    /// sample's group of channels) in the loop that reads it. With `fresh`, dx holds no
+    /// contribution yet (unspecified memory) and is written, not added to: β = 0 in the
+    /// pointwise sgemm, stores in the depthwise loops, each block zeroed just before col2im.
+    func backwardData(_ dz: ConstView, weight w: ConstView, into dx: MutableView, derivative: Derivative?, fresh: Bool,
+                      _ context: ExecutionContext) {
         let (n, c, h, wd) = (dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3])
         let (m, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
         let (ho, wo) = (dz.shape[2], dz.shape[3])
@@ -421,7 +430,7 @@ extension Conv: LinearLayer, FusedActivation {
                 derivative?.apply(item * plane, plane)
                 Conv.depthwiseBackwardPlane(dz.pointer + item * plane, ho: ho, wo: wo, kernel: w.pointer + ch * kh * kw, kh: kh, kw: kw,
                                             strides: strides, dilations: dilations, pads: pads, into: dx.pointer + item * h * wd, h: h, w: wd,
-                                            workspace: flat ? context.scratch(thread, count: workspace) : nil)
+                                            workspace: flat ? context.scratch(thread, count: workspace) : nil, overwrite: fresh)
             }
             return
         }
@@ -444,8 +453,9 @@ extension Conv: LinearLayer, FusedActivation {
             derivative?.apply((s * m + g * mg) * plane, mg * plane)
             if pointwise {
                 // dX[g, HW] += Wᵀ[g] · dZ[g]
-                BLAS.sgemm(m: k, n: plane, k: mg, a: wtg, lda: mg, b: dzg, ldb: plane, beta: 1, c: dxg, ldc: plane)
+                BLAS.sgemm(m: k, n: plane, k: mg, a: wtg, lda: mg, b: dzg, ldb: plane, beta: fresh ? 0 : 1, c: dxg, ldc: plane)
             } else {
+                if fresh { dxg.update(repeating: 0, count: cg * h * wd) }
                 let col = context.scratch(thread, count: k * plane)
                 BLAS.sgemm(m: k, n: plane, k: mg, a: wtg, lda: mg, b: dzg, ldb: plane, c: col, ldc: plane)
                 Conv.col2im(UnsafePointer(col), channels: cg, h: h, w: wd, kh: kh, kw: kw, strides: strides, dilations: dilations,
@@ -531,7 +541,8 @@ extension Conv: LinearLayer, FusedActivation {
     /// passes into stride-phase planes); the rest a padded buffer row by row.
     static func depthwiseBackwardPlane(_ dz: UnsafePointer<Float>, ho: Int, wo: Int, kernel: UnsafePointer<Float>, kh: Int, kw: Int,
                                        strides: (Int, Int), dilations: (Int, Int), pads: (Int, Int, Int, Int),
-                                       into dx: UnsafeMutablePointer<Float>, h: Int, w: Int, workspace: UnsafeMutablePointer<Float>? = nil) {
+                                       into dx: UnsafeMutablePointer<Float>, h: Int, w: Int, workspace: UnsafeMutablePointer<Float>? = nil,
+                                       overwrite: Bool = false) {
         let (sy, sx) = strides, (dy, ddx) = dilations
         if sx == sy && dy == 1 && ddx == 1 {
             let s = sx
@@ -600,7 +611,7 @@ extension Conv: LinearLayer, FusedActivation {
                 let rowBase = UnsafePointer(planes + (py % s) * s * planeSize + (py / s) * length)
                 if s == 1 {
                     let src = rowBase + pads.1
-                    for ix in 0..<w { dst[ix] += src[ix] }
+                    if overwrite { dst.update(from: src, count: w) } else { for ix in 0..<w { dst[ix] += src[ix] } }
                     continue
                 }
                 for b in 0..<s {
@@ -609,7 +620,7 @@ extension Conv: LinearLayer, FusedActivation {
                     let ix0 = ((b - pads.1) % s + s) % s
                     let j0 = (ix0 + pads.1) / s
                     let n = ix0 < w ? (w - ix0 + s - 1) / s : 0
-                    for t in 0..<n { dst[ix0 + t * s] += src[j0 + t] }
+                    if overwrite { for t in 0..<n { dst[ix0 + t * s] = src[j0 + t] } } else { for t in 0..<n { dst[ix0 + t * s] += src[j0 + t] } }
                 }
             }
             return
@@ -631,7 +642,7 @@ extension Conv: LinearLayer, FusedActivation {
         }
         for iy in 0..<h {
             let src = buffer + (iy + pads.0) * pw + pads.1
-            for ix in 0..<w { dx[iy * w + ix] += src[ix] }
+            if overwrite { (dx + iy * w).update(from: src, count: w) } else { for ix in 0..<w { dx[iy * w + ix] += src[ix] } }
         }
     }
 
