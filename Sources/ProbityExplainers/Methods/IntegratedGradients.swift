@@ -65,17 +65,43 @@ public struct IntegratedGradients: Explainer {
         let (c, h, w) = (batch.channels, batch.height, batch.width)
         var maps = Tensor(shape: [batch.count, h, w])
         var gaps: [Float] = []
+        let threads = Swift.max(1, model.threads)
         for s in 0..<batch.count {
             let x = batch.item(s)
             var rng = batch.rng(s, id)
             let base = try Baseline.make(options.string("baseline"), for: x, preprocessing: batch.preprocessing, rng: &rng)
+            let size = x.count
+            // The path's inputs and the weighted sum of their gradients are built on the model's
+            // threads: steps split over threads for the path, pixels for the sum (each pixel's
+            // sum still runs over the steps in order), so the values are a serial loop's.
             var path = Tensor(shape: [alphas.count, c, h, w])
-            for (k, a) in alphas.enumerated() {
-                for i in 0..<x.count { path.storage[k * x.count + i] = base.storage[i] + Float(a) * (x.storage[i] - base.storage[i]) }
+            path.storage.withUnsafeMutableBufferPointer { p in
+                x.storage.withUnsafeBufferPointer { xs in
+                    base.storage.withUnsafeBufferPointer { bs in
+                        nonisolated(unsafe) let (p, xs, bs) = (p.baseAddress!, xs.baseAddress!, bs.baseAddress!)
+                        DispatchQueue.concurrentPerform(iterations: threads) { t in
+                            for k in (alphas.count * t / threads)..<(alphas.count * (t + 1) / threads) {
+                                let a = Float(alphas[k]), row = p + k * size
+                                for i in 0..<size { row[i] = bs[i] + a * (xs[i] - bs[i]) }
+                            }
+                        }
+                    }
+                }
             }
             let g = try model.gradient(of: [Int](repeating: batch.targets[s], count: alphas.count), wrt: path).grad
-            var total = [Double](repeating: 0, count: x.count)
-            for k in alphas.indices { for i in 0..<x.count { total[i] += weights[k] * Double(g.storage[k * x.count + i]) } }
+            var total = [Double](repeating: 0, count: size)
+            total.withUnsafeMutableBufferPointer { tp in
+                g.storage.withUnsafeBufferPointer { gs in
+                    nonisolated(unsafe) let (tp, gs) = (tp.baseAddress!, gs.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        let lo = size * t / threads, hi = size * (t + 1) / threads
+                        for k in alphas.indices {
+                            let wk = weights[k], row = gs + k * size
+                            for i in lo..<hi { tp[i] += wk * Double(row[i]) }
+                        }
+                    }
+                }
+            }
             var attribution = Tensor(shape: [1, c, h, w])
             for i in 0..<x.count { attribution.storage[i] = Float(total[i]) * (x.storage[i] - base.storage[i]) }
             let map = MapOps.sum(attribution)
