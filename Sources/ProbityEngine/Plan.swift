@@ -133,13 +133,7 @@ public final class Plan: @unchecked Sendable {
         for (i, node) in graph.nodes.enumerated() {
             let ins = node.inputs.map { view($0) }
             let out = MutableView(pointer: arena + offsets[node.output], shape: graph.values[node.output].shape)
-            if profile != nil {
-                let start = DispatchTime.now().uptimeNanoseconds
-                ops[i].forward(ins, out, context)
-                profile![Plan.profileKey(ops[i], ins), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            } else {
-                ops[i].forward(ins, out, context)
-            }
+            profiled(Plan.profileKey(ops[i], ins)) { ops[i].forward(ins, out, context) }
         }
     }
 
@@ -153,6 +147,16 @@ public final class Plan: @unchecked Sendable {
 
 extension Plan {
     /// Op type plus, for convolutions, which kernel runs (pointwise, depthwise, im2col).
+    /// Runs `body`, adding its wall time to `profile[key]` when profiling (the key is built
+    /// only then).
+    @inline(__always)
+    func profiled(_ key: @autoclosure () -> String, _ body: () -> Void) {
+        guard profile != nil else { return body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        profile![key(), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
     static func profileKey(_ op: any Operator, _ inputs: [ConstView]) -> String {
         guard let conv = op as? Conv, inputs.count > 1 else { return op.type }
         let w = inputs[1].shape

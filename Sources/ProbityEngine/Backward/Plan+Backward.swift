@@ -160,11 +160,7 @@ extension Plan {
         }
         for i in order {
             let node = graph.nodes[i]
-            if profile != nil {
-                let start = DispatchTime.now().uptimeNanoseconds
-                for v in zeroAt[i] { context.zero(gradView(v).pointer, count: graph.values[v].count) }
-                profile!["backward: zeroing gradients", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            } else {
+            profiled("backward: zeroing gradients") {
                 for v in zeroAt[i] { context.zero(gradView(v).pointer, count: graph.values[v].count) }
             }
             if hookSet.contains(node.output) { hookGradients[node.output] = snapshot(node.output) }
@@ -172,13 +168,7 @@ extension Plan {
                                          gradOutput: gradView(node.output),
                                          gradInputs: node.inputs.map { needs[$0] && offsets[$0] >= 0 ? gradView($0) : nil }, rule: rules[i],
                                          fresh: fresh[i])
-            if profile != nil {
-                let start = DispatchTime.now().uptimeNanoseconds
-                ops[i].backward(args, context)
-                profile!["backward: " + Plan.profileKey(ops[i], args.inputs), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            } else {
-                ops[i].backward(args, context)
-            }
+            profiled("backward: " + Plan.profileKey(ops[i], args.inputs)) { ops[i].backward(args, context) }
         }
         for v in hooks where producer[v] == nil || hookGradients[v] == nil { hookGradients[v] = snapshot(v) }
         var gradients: [Int: Tensor] = [:]

@@ -31,6 +31,7 @@ public struct ScoreCAM: Explainer {
         let (c, height, width) = (batch.channels, batch.height, batch.width)
         var weights = Tensor(shape: [n, k])
         let halfPixel = options.string("upsampling") == "half_pixel"
+        let alignCorners = AlignCornersResize(h: h, w: w, height: height, width: width)
         let threads = Swift.max(1, model.threads)
         for s in 0..<n {
             let planes = Tensor(shape: [k, h, w], storage: Array(a.storage[(s * k * h * w)..<((s + 1) * k * h * w)]))
@@ -52,7 +53,7 @@ public struct ScoreCAM: Explainer {
                     let one = Tensor(shape: [1, h, w], storage: Array(planes.storage[(ch * h * w)..<((ch + 1) * h * w)]))
                     MapOps.upsample(one, height: height, width: width).storage.withUnsafeBufferPointer { mask.update(from: $0.baseAddress!, count: plane) }
                 } else {
-                    ScoreCAM.upsampleAlignCorners(planes, channel: ch, height: height, width: width, into: mask)
+                    planes.storage.withUnsafeBufferPointer { alignCorners.resize($0.baseAddress! + ch * h * w, into: mask) }
                 }
                 var lo = Float.infinity, hi = -Float.infinity
                 for i in 0..<plane { let v = mask[i]; lo = min(lo, v); hi = max(hi, v) }
@@ -75,23 +76,29 @@ public struct ScoreCAM: Explainer {
         return Attribution(maps: CAM.upsampled(CAM.weightedSum(a, weights: weights), to: batch))
     }
 
-    /// Bilinear resize of plane `channel` of [K, h, w] `planes` to [height, width] with
-    /// `align_corners=True` (PyTorch's `UpsamplingBilinear2d`): output index o reads input
-    /// position o·(n − 1)/(m − 1).
-    static func upsampleAlignCorners(_ planes: Tensor, channel c: Int, height: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
-        let (h, w) = (planes.shape[1], planes.shape[2])
-        func taps(_ n: Int, _ m: Int) -> [(Int, Int, Float)] {
-            (0..<m).map { o in
-                let x = m > 1 ? Double(o) * Double(n - 1) / Double(m - 1) : 0
-                let i0 = min(Int(x.rounded(.down)), n - 1), i1 = min(i0 + 1, n - 1)
-                return (i0, i1, Float(x - Double(i0)))
+    /// Bilinear resize of [h, w] planes to [height, width] with `align_corners=True` (PyTorch's
+    /// `UpsamplingBilinear2d`): output index o reads input position o·(n − 1)/(m − 1). The taps
+    /// are worked out once, for every plane resized.
+    struct AlignCornersResize {
+        let w: Int, width: Int
+        let ty: [(Int, Int, Float)], tx: [(Int, Int, Float)]
+
+        init(h: Int, w: Int, height: Int, width: Int) {
+            func taps(_ n: Int, _ m: Int) -> [(Int, Int, Float)] {
+                (0..<m).map { o in
+                    let x = m > 1 ? Double(o) * Double(n - 1) / Double(m - 1) : 0
+                    let i0 = min(Int(x.rounded(.down)), n - 1), i1 = min(i0 + 1, n - 1)
+                    return (i0, i1, Float(x - Double(i0)))
+                }
             }
+            self.w = w; self.width = width
+            ty = taps(h, height); tx = taps(w, width)
         }
-        let ty = taps(h, height), tx = taps(w, width)
-        planes.storage.withUnsafeBufferPointer { p in
-            let base = p.baseAddress! + c * h * w
+
+        /// Resizes the plane at `plane` into `out` ([height, width]).
+        func resize(_ plane: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
             for (y, (y0, y1, fy)) in ty.enumerated() {
-                let r0 = base + y0 * w, r1 = base + y1 * w, row = out + y * width
+                let r0 = plane + y0 * w, r1 = plane + y1 * w, row = out + y * width
                 for (x, (x0, x1, fx)) in tx.enumerated() {
                     let top = r0[x0] * (1 - fx) + r0[x1] * fx
                     let bottom = r1[x0] * (1 - fx) + r1[x1] * fx
