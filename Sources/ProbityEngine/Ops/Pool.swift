@@ -50,8 +50,24 @@ public struct Pool: Operator {
                 for oy in 0..<ho {
                     let y0 = oy * s0 - p0
                     let rowsInside = y0 >= 0 && y0 + (k0 - 1) * d0 < h
-                    for ox in 0..<wo {
+                    let eightAtOnce = rowsInside && pair && s1 == 2
+                    var ox = 0
+                    while ox < wo {
                         let x0 = ox * s1 - p1
+                        if eightAtOnce && x0 >= 0 && ox + 8 <= wo && x0 + 15 < w {
+                            // The 2 × 2, stride-2 window of most CNNs, eight windows from sixteen
+                            // columns of two rows: the scalar path's maxima in its order.
+                            let r0 = src + y0 * w + x0
+                            let a = UnsafeRawPointer(r0).loadUnaligned(as: SIMD16<Float>.self)
+                            let b = UnsafeRawPointer(r0 + w).loadUnaligned(as: SIMD16<Float>.self)
+                            var best = SIMD8<Float>(repeating: -.infinity)
+                            best = Pool.laneMax(best, a.evenHalf); best = Pool.laneMax(best, a.oddHalf)
+                            best = Pool.laneMax(best, b.evenHalf); best = Pool.laneMax(best, b.oddHalf)
+                            UnsafeMutableRawPointer(dst + oy * wo + ox).storeBytes(of: best, as: SIMD8<Float>.self)
+                            ox += 8
+                            continue
+                        }
+                        defer { ox += 1 }
                         var best = -Float.infinity
                         if rowsInside && x0 >= 0 && x0 + (k1 - 1) * d1 < w {
                             if pair {
@@ -105,6 +121,11 @@ public struct Pool: Operator {
     }
 
     public func flops(inputs: [[Int]], output: [Int]) -> Int { 0 }
+
+    /// `Swift.max` lane by lane (`y >= x ? y : x`: the later operand on ties, the earlier one
+    /// when either is NaN), so vector and scalar paths agree bit for bit.
+    @inline(__always)
+    static func laneMax(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { x.replacing(with: y, where: y .>= x) }
 }
 
 /// GlobalAveragePool and GlobalMaxPool: one value per (sample, channel) over all spatial axes.
@@ -157,8 +178,37 @@ extension Pool {
             let gp = g + item * ho * wo
             for oy in 0..<ho {
                 let y0 = oy * strides.0 - pads.0
-                for ox in 0..<wo {
+                let eightAtOnce = kind == .max && pair && strides.1 == 2 && y0 >= 0 && y0 + 1 < h
+                var ox = 0
+                while ox < wo {
                     let x0 = ox * strides.1 - pads.1
+                    if eightAtOnce && x0 >= 0 && ox + 8 <= wo && x0 + 15 < w {
+                        // Eight 2 × 2, stride-2 windows at once: the unrolled scalar case's first
+                        // maximum (a, then b, c, d where strictly greater) gets the window's gradient.
+                        let r0 = src + y0 * w + x0
+                        let top = UnsafeRawPointer(r0).loadUnaligned(as: SIMD16<Float>.self)
+                        let bottom = UnsafeRawPointer(r0 + w).loadUnaligned(as: SIMD16<Float>.self)
+                        let (a, b, c, d) = (top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf)
+                        let bBeats = b .> a
+                        let best = a.replacing(with: b, where: bBeats)
+                        let cBeats = c .> best
+                        let dBeats = d .> best.replacing(with: c, where: cBeats)
+                        let toD = dBeats, toC = cBeats .& .!dBeats, toB = bBeats .& .!cBeats .& .!dBeats
+                        let toA = .!(bBeats .| cBeats .| dBeats)
+                        let gv = UnsafeRawPointer(gp + oy * wo + ox).loadUnaligned(as: SIMD8<Float>.self)
+                        let d0 = dst + y0 * w + x0
+                        var g0 = UnsafeRawPointer(d0).loadUnaligned(as: SIMD16<Float>.self)
+                        var g1 = UnsafeRawPointer(d0 + w).loadUnaligned(as: SIMD16<Float>.self)
+                        g0.evenHalf = g0.evenHalf.replacing(with: g0.evenHalf + gv, where: toA)
+                        g0.oddHalf = g0.oddHalf.replacing(with: g0.oddHalf + gv, where: toB)
+                        g1.evenHalf = g1.evenHalf.replacing(with: g1.evenHalf + gv, where: toC)
+                        g1.oddHalf = g1.oddHalf.replacing(with: g1.oddHalf + gv, where: toD)
+                        UnsafeMutableRawPointer(d0).storeBytes(of: g0, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(d0 + w).storeBytes(of: g1, as: SIMD16<Float>.self)
+                        ox += 8
+                        continue
+                    }
+                    defer { ox += 1 }
                     let gv = gp[oy * wo + ox]
                     switch kind {
                     case .max where pair && y0 >= 0 && y0 + 1 < h && x0 >= 0 && x0 + 1 < w:
