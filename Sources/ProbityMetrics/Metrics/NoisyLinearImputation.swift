@@ -25,64 +25,91 @@ enum NoisyLinearImputation {
         guard !unknown.isEmpty else { return image }
         var variable = [Int](repeating: -1, count: plane)
         for (k, p) in unknown.enumerated() { variable[p] = k }
-        // Per unknown: its diagonal (sum of in-image weights), unknown neighbours and known ones.
+        // Per unknown: its diagonal (sum of in-image weights), unknown neighbours (one row of the
+        // Laplacian, stored flat) and known ones (the right-hand side's terms).
         let n = unknown.count
-        var diagonal = [Double](repeating: 0, count: n)
-        var links: [[(Int, Double)]] = Array(repeating: [], count: n)
-        var knownLinks: [[(Int, Double)]] = Array(repeating: [], count: n)
+        var laplacian = Laplacian(diagonal: [Double](repeating: 0, count: n), rowStart: [0], column: [], weight: [])
+        var knownStart = [0], knownPixel: [Int] = [], knownWeight: [Double] = []
         for (k, p) in unknown.enumerated() {
             let (y, x) = (p / w, p % w)
             for nb in neighbours {
                 let (yy, xx) = (y + nb.dy, x + nb.dx)
                 guard yy >= 0, yy < h, xx >= 0, xx < w else { continue }
-                diagonal[k] += nb.weight
+                laplacian.diagonal[k] += nb.weight
                 let q = yy * w + xx
-                if variable[q] >= 0 { links[k].append((variable[q], nb.weight)) } else { knownLinks[k].append((q, nb.weight)) }
+                if variable[q] >= 0 {
+                    laplacian.column.append(variable[q]); laplacian.weight.append(nb.weight)
+                } else {
+                    knownPixel.append(q); knownWeight.append(nb.weight)
+                }
             }
+            laplacian.rowStart.append(laplacian.column.count)
+            knownStart.append(knownPixel.count)
         }
+        let known = (0..<plane).filter { !removed[$0] }
         var out = image
         for ch in 0..<c {
             let base = ch * plane
-            let known = (0..<plane).filter { !removed[$0] }
             let start = known.isEmpty ? 0 : known.reduce(0.0) { $0 + Double(image.storage[base + $1]) } / Double(known.count)
-            let b = (0..<n).map { k in knownLinks[k].reduce(0.0) { $0 + $1.1 * Double(image.storage[base + $1.0]) } }
-            let solution = conjugateGradients(diagonal: diagonal, links: links, b: b, start: start)
+            let b = (0..<n).map { k in (knownStart[k]..<knownStart[k + 1]).reduce(0.0) { $0 + knownWeight[$1] * Double(image.storage[base + knownPixel[$1]]) } }
+            let solution = conjugateGradients(laplacian, b: b, start: start)
             for (k, p) in unknown.enumerated() { out.storage[base + p] = Float(solution[k]) + noise * rng.normal() }
         }
         return out
     }
 
-    /// Solves (D − W) x = b for the Laplacian given by `diagonal` and `links`.
-    static func conjugateGradients(diagonal: [Double], links: [[(Int, Double)]], b: [Double], start: Double) -> [Double] {
+    /// The system's matrix D − W in compressed rows: row i has `diagonal[i]` and −`weight[k]`
+    /// at `column[k]` for k in `rowStart[i]..<rowStart[i + 1]`, in the neighbour order above.
+    struct Laplacian {
+        var diagonal: [Double]
+        var rowStart: [Int]
+        var column: [Int]
+        var weight: [Double]
+
+        /// `out` = (D − W) `v`, each row summed in its stored order.
+        func apply(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+            diagonal.withUnsafeBufferPointer { d in rowStart.withUnsafeBufferPointer { rs in
+                column.withUnsafeBufferPointer { col in weight.withUnsafeBufferPointer { wt in
+                    for i in 0..<d.count {
+                        var s = d[i] * v[i]
+                        for k in rs[i]..<rs[i + 1] { s -= wt[k] * v[col[k]] }
+                        out[i] = s
+                    }
+                } }
+            } }
+        }
+    }
+
+    /// Solves (D − W) x = b by conjugate gradients from x = `start` everywhere, to a residual
+    /// norm of 1e-6 · ‖b‖ (at most 20 n + 100 steps). Every sum runs in index order, so the
+    /// result is the same bit for bit on every run.
+    static func conjugateGradients(_ a: Laplacian, b: [Double], start: Double) -> [Double] {
         let n = b.count
-        func apply(_ v: [Double]) -> [Double] {
-            var out = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                var s = diagonal[i] * v[i]
-                for (j, wt) in links[i] { s -= wt * v[j] }
-                out[i] = s
-            }
-            return out
-        }
         var x = [Double](repeating: start, count: n)
-        let ax = apply(x)
-        var r = (0..<n).map { b[$0] - ax[$0] }
-        var p = r
-        var rr = r.reduce(0) { $0 + $1 * $1 }
-        let bNorm = max(b.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
-        var iteration = 0
-        while rr.squareRoot() > 1e-6 * bNorm && iteration < 20 * n + 100 {
-            let ap = apply(p)
-            let pap = zip(p, ap).reduce(0) { $0 + $1.0 * $1.1 }
-            guard pap > 0 else { break }
-            let alpha = rr / pap
-            for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * ap[i] }
-            let next = r.reduce(0) { $0 + $1 * $1 }
-            let beta = next / rr
-            rr = next
-            for i in 0..<n { p[i] = r[i] + beta * p[i] }
-            iteration += 1
-        }
+        var r = [Double](repeating: 0, count: n), p = [Double](repeating: 0, count: n), ap = [Double](repeating: 0, count: n)
+        x.withUnsafeMutableBufferPointer { x in r.withUnsafeMutableBufferPointer { r in
+            p.withUnsafeMutableBufferPointer { p in ap.withUnsafeMutableBufferPointer { ap in
+                let (x, r, p, ap) = (x.baseAddress!, r.baseAddress!, p.baseAddress!, ap.baseAddress!)
+                a.apply(x, into: ap)
+                var rr = 0.0, bb = 0.0
+                for i in 0..<n { r[i] = b[i] - ap[i]; p[i] = r[i]; rr += r[i] * r[i]; bb += b[i] * b[i] }
+                let bNorm = max(bb.squareRoot(), 1e-12)
+                var iteration = 0
+                while rr.squareRoot() > 1e-6 * bNorm && iteration < 20 * n + 100 {
+                    a.apply(p, into: ap)
+                    var pap = 0.0
+                    for i in 0..<n { pap += p[i] * ap[i] }
+                    guard pap > 0 else { break }
+                    let alpha = rr / pap
+                    var next = 0.0
+                    for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * ap[i]; next += r[i] * r[i] }
+                    let beta = next / rr
+                    rr = next
+                    for i in 0..<n { p[i] = r[i] + beta * p[i] }
+                    iteration += 1
+                }
+            } }
+        } }
         return x
     }
 }
