@@ -68,8 +68,9 @@ open class GraphModel: Model, @unchecked Sendable {
         _ = try plan(batch: fixedBatch ?? 1)
     }
 
-    /// A copy of `parent` with `overrides` (randomized layers), sharing its imports.
-    init(copying parent: GraphModel, overrides: [String: Tensor]) {
+    /// A copy of `parent` with `overrides` (randomized layers), sharing its imports, on
+    /// `threads` threads (the parent's by default).
+    init(copying parent: GraphModel, overrides: [String: Tensor], threads: Int? = nil) {
         name = parent.name
         inputShape = parent.inputShape
         fixedBatch = parent.fixedBatch
@@ -77,8 +78,24 @@ open class GraphModel: Model, @unchecked Sendable {
         self.overrides = overrides
         source = parent.source
         shared = parent.shared
-        context = ExecutionContext(threads: parent.context.threads)
+        context = ExecutionContext(threads: threads ?? parent.context.threads)
     }
+
+    /// A copy to run beside this model on another thread: the same graph, weights and
+    /// randomized layers (imports shared), its own plans and `threads` threads. Its results
+    /// equal this model's bit for bit, since every kernel computes a sample the same way on any
+    /// number of threads (`ParityTests`). `Scoring` runs batches of a small model side by side
+    /// on such copies, one thread each.
+    public func concurrentCopy(threads: Int) -> GraphModel {
+        let copy = GraphModel(copying: self, overrides: overrides, threads: threads)
+        copy.maxBackwardBatch = maxBackwardBatch
+        copy.planMemoryBudget = planMemoryBudget
+        return copy
+    }
+
+    /// Bytes the forward plan at `batch` holds in its arena (activations and the weights copied
+    /// into it), from the plan's layout without allocating it: how large the model is to run.
+    public func planBytes(batch: Int) throws -> Int { Plan.arenaBytes(Planner.optimize(try importedGraph(batch: batch))) }
 
     var executionContext: ExecutionContext { context }
     public var threads: Int { context.threads }

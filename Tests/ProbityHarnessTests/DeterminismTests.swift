@@ -69,7 +69,7 @@ final class DeterminismTests: XCTestCase {
     }
 
     /// Explains and scores `batches` into a fresh cache and store, as `probity run` does.
-    func run(_ batches: [[Int]], seed: UInt64, name: String, dataset: Dataset, model: any Model) throws -> Results {
+    func run(_ batches: [[Int]], seed: UInt64, name: String, dataset: Dataset, model: any Model, workers: Int = 1) throws -> Results {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("probity-determinism-\(getpid())-\(name)").path
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -80,8 +80,10 @@ final class DeterminismTests: XCTestCase {
         explaining.seed = seed
         var scoring = Scoring(model: model, dataset: dataset, cache: cache, store: store, metrics: try Self.metrics(), modelSHA256: "m", datasetSHA256: "d")
         scoring.seed = seed
+        scoring.workers = workers
         var rescoring = Scoring(model: model, dataset: dataset, cache: cache, store: store, metrics: try Self.rerunMetrics(), modelSHA256: "m", datasetSHA256: "d")
         rescoring.seed = seed
+        rescoring.workers = workers
         var results = Results()
         let samples = batches.flatMap { $0 }
         for explainer in try Self.explainers() {
@@ -104,6 +106,18 @@ final class DeterminismTests: XCTestCase {
         return results
     }
 
+    /// Which models score their batches side by side: the shapes CNN (a 0.5 MB plan) on every
+    /// thread, EfficientNet-Lite0 (27 MB) on one lane, and any model given one thread on one lane.
+    func testSmallModelsScoreBatchesSideBySide() throws {
+        let shapes = try ModelLoading.load(Self.repository + "/models/shapes_cnn.onnx", for: try Dataset(path: Self.repository + "/datasets/shapes.h5"))
+        XCTAssertLessThan(try shapes.planBytes(batch: 1), Scoring.smallModelBytes)
+        XCTAssertEqual(Scoring.automaticWorkers(shapes.concurrentCopy(threads: 2)), 2)
+        XCTAssertEqual(Scoring.automaticWorkers(shapes.concurrentCopy(threads: 1)), 1)
+        let lite0 = try ModelLoading.load(Self.repository + "/models/efficientnet_lite0.onnx", for: try Dataset(path: Self.repository + "/datasets/photos.h5"))
+        XCTAssertGreaterThan(try lite0.planBytes(batch: 1), Scoring.smallModelBytes)
+        XCTAssertEqual(Scoring.automaticWorkers(lite0.concurrentCopy(threads: 2)), 1)
+    }
+
     func testEveryRandomStreamFollowsTheSampleNotItsBatchSelectionOrShard() throws {
         let dataset = try Dataset(path: Self.repository + "/datasets/shapes.h5")
         let model = try ModelLoading.load(Self.repository + "/models/shapes_cnn.onnx", for: dataset)
@@ -111,15 +125,17 @@ final class DeterminismTests: XCTestCase {
         let reference = try run(RunPlan(samples: samples, batch: 3).batches, seed: 7, name: "reference", dataset: dataset, model: model)
         XCTAssertEqual(reference.maps.count, 9)
         XCTAssertEqual(reference.scores.count, 9 * 6 + 4 * 3)
-        let groupings: [(String, [[Int]])] = [
-            ("batch1", RunPlan(samples: samples, batch: 1).batches),
+        let groupings: [(String, [[Int]], workers: Int)] = [
+            ("batch1", RunPlan(samples: samples, batch: 1).batches, 1),
             // Another `--indices` selection: two of the samples, in one batch at other positions.
-            ("selection", RunPlan(samples: [6, 21], batch: 2).batches),
+            ("selection", RunPlan(samples: [6, 21], batch: 2).batches, 1),
             // Shard 2/2 of a run in batches of 2 ([5, 6], [12, 21]): [12, 21].
-            ("shard", RunPlan(samples: samples, batch: 2).batches(of: try Shard(index: 2, count: 2))),
+            ("shard", RunPlan(samples: samples, batch: 2).batches(of: try Shard(index: 2, count: 2)), 1),
+            // Batches scored side by side on one-thread copies of the model (a small model's default).
+            ("side by side", RunPlan(samples: samples, batch: 1).batches, 2),
         ]
-        for (name, batches) in groupings {
-            let got = try run(batches, seed: 7, name: name, dataset: dataset, model: model)
+        for (name, batches, workers) in groupings {
+            let got = try run(batches, seed: 7, name: name, dataset: dataset, model: model, workers: workers)
             for s in batches.flatMap({ $0 }) {
                 for (id, maps) in reference.maps { XCTAssertEqual(got.maps[id]?[s], maps[s], "\(id): the map of sample \(s) changes under \(name)") }
                 for (id, scores) in reference.scores {
