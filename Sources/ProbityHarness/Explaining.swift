@@ -10,7 +10,8 @@ import ProbityReports
 /// `probity run` share. A failed external program stops the stage with its message (batches
 /// finished before it stay in the journal); with `keepGoing` its samples are marked failed
 /// instead (NaN maps, the `failed` diagnostic, `failed` scores) and the stage goes on. A rerun
-/// explains the failed samples again (`pending`), and `Scoring` then scores them again.
+/// explains the failed samples again (`pending`), and `Scoring` then scores them again. A
+/// small model's batches are explained side by side (`Lanes`).
 public struct Explaining {
     public var model: any Model
     public var dataset: Dataset
@@ -19,6 +20,10 @@ public struct Explaining {
     public var seed: UInt64 = 0
     /// Mark the samples of a failed external program `failed` and go on, instead of stopping.
     public var keepGoing = false
+    /// How many batches are explained side by side, each on its own copy of the model with one
+    /// thread (`Lanes`); nil chooses (a small model's threads, else 1). The maps are the same
+    /// bits either way and are stored in batch order; `Outcome.seconds` sums the batches' times.
+    public var workers: Int? = nil
     public var modelSHA256: String
     public var datasetSHA256: String
 
@@ -65,43 +70,66 @@ public struct Explaining {
         outcome.reused = batches.reduce(0) { $0 + $1.count } - todo.reduce(0) { $0 + $1.count }
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
         let plane = dataset.height * dataset.width
-        for part in todo {
-            let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
-            let (targets, logits) = try target.targetsAndLogits(model: model, x: x, labels: part.map { dataset.labels[$0] })
-            if let bad = targets.first(where: { $0 < 0 }) { throw ProbityError.invalidArgument("class \(bad) is not a class index") }
-            let began = Date()
-            var result: Attribution
-            var failed: Float = 0
-            do {
-                result = try explainer.explain(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing, logits: logits), model: model)
-            } catch let e as ExplainerFailure {
-                guard keepGoing else {
-                    let which = part.count == 1 ? "sample \(part[0])" : "samples \(part.map(String.init).joined(separator: ", "))"
-                    throw ProbityError.invalidArgument("\(e.message) (on \(which); --keep-going marks such samples failed and goes on)")
-                }
-                failed = 1
-                result = Attribution(maps: Tensor(shape: [part.count, dataset.height, dataset.width], storage: [Float](repeating: .nan, count: part.count * plane)))
-                outcome.failures.append(contentsOf: part.map { ($0, e.message) })
+        let lanes = Lanes.make(model: model, loader: nil, requested: workers, batches: todo.count, explainer: explainer)
+        var next = 0
+        while next < todo.count {
+            // Up to one batch per lane: inputs read and targets chosen here, explained side by side.
+            let parts = Array(todo[next..<Swift.min(next + lanes.count, todo.count)])
+            next += parts.count
+            var batches: [ExplainBatch] = []
+            for part in parts {
+                let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
+                let (targets, logits) = try target.targetsAndLogits(model: model, x: x, labels: part.map { dataset.labels[$0] })
+                if let bad = targets.first(where: { $0 < 0 }) { throw ProbityError.invalidArgument("class \(bad) is not a class index") }
+                batches.append(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing, logits: logits))
             }
-            result.diagnostics["failed"] = [Float](repeating: failed, count: part.count)
-            let took = Date().timeIntervalSince(began)
-            outcome.seconds += took
-            try cache.store(key, samples: part, maps: result.maps.storage, targets: targets, diagnostics: result.diagnostics, seconds: took)
-            for (j, sample) in part.enumerated() {
-                let map = result.maps.storage[(j * plane)..<((j + 1) * plane)]
-                if failed == 0 {
-                    if map.contains(where: { !$0.isFinite }) { outcome.nonFinite.append(sample) }
-                    else if let first = map.first, map.allSatisfy({ $0 == first }) { outcome.constant.append(sample) }
-                }
-                if let png {
-                    let pixels = try dataset.pixels(sample..<(sample + 1))
-                    let name = "\(png)/\(String(format: "%05d", sample))_\(type(of: explainer).name).png"
-                    try Heatmap.overlay(map: Array(map), pixels: pixels, height: dataset.height, width: dataset.width, channels: dataset.channels,
-                                        signed: type(of: explainer).signed).write(to: name)
-                }
+            let explained = Lanes.run(parts.count) { j in
+                let began = Date()
+                let result = Result { try explainer.explain(batches[j], model: lanes[j].model) }
+                return (result, Date().timeIntervalSince(began))
             }
-            outcome.computed += part.count
-            step(part.count)
+            // Stored in batch order; an error is thrown after the batches that finished are stored.
+            var firstError: Error? = nil
+            for (b, part) in parts.enumerated() {
+                var result: Attribution
+                var failed: Float = 0
+                switch explained[b].0 {
+                case .success(let maps):
+                    result = maps
+                case .failure(let e as ExplainerFailure):
+                    guard keepGoing else {
+                        let which = part.count == 1 ? "sample \(part[0])" : "samples \(part.map(String.init).joined(separator: ", "))"
+                        firstError = firstError ?? ProbityError.invalidArgument("\(e.message) (on \(which); --keep-going marks such samples failed and goes on)")
+                        continue
+                    }
+                    failed = 1
+                    result = Attribution(maps: Tensor(shape: [part.count, dataset.height, dataset.width], storage: [Float](repeating: .nan, count: part.count * plane)))
+                    outcome.failures.append(contentsOf: part.map { ($0, e.message) })
+                case .failure(let e):
+                    firstError = firstError ?? e
+                    continue
+                }
+                result.diagnostics["failed"] = [Float](repeating: failed, count: part.count)
+                let took = explained[b].1
+                outcome.seconds += took
+                try cache.store(key, samples: part, maps: result.maps.storage, targets: batches[b].targets, diagnostics: result.diagnostics, seconds: took)
+                for (j, sample) in part.enumerated() {
+                    let map = result.maps.storage[(j * plane)..<((j + 1) * plane)]
+                    if failed == 0 {
+                        if map.contains(where: { !$0.isFinite }) { outcome.nonFinite.append(sample) }
+                        else if let first = map.first, map.allSatisfy({ $0 == first }) { outcome.constant.append(sample) }
+                    }
+                    if let png {
+                        let pixels = try dataset.pixels(sample..<(sample + 1))
+                        let name = "\(png)/\(String(format: "%05d", sample))_\(type(of: explainer).name).png"
+                        try Heatmap.overlay(map: Array(map), pixels: pixels, height: dataset.height, width: dataset.width, channels: dataset.channels,
+                                            signed: type(of: explainer).signed).write(to: name)
+                    }
+                }
+                outcome.computed += part.count
+                step(part.count)
+            }
+            if let error = firstError { throw error }
         }
         return outcome
     }

@@ -12,9 +12,7 @@ import ProbityONNX
 /// recomputes only that metric. Each batch is read once (images, maps, targets, ground
 /// truth) and given to every metric that still needs it. Metrics that re-run the method get
 /// the explainer rebuilt from the cache's stored options; localization metrics get
-/// `GroundTruth` regions. A small model's batches are scored side by side, each on its own
-/// copy of the model with one thread (`workers`); reading and storing stay on the calling
-/// thread, in batch order, so the store holds the same records either way.
+/// `GroundTruth` regions. A small model's batches are scored side by side (`Lanes`).
 public struct Scoring {
     public var model: any Model
     public var dataset: Dataset
@@ -29,23 +27,9 @@ public struct Scoring {
     /// Loads the other models metrics compare with (ONNX files), each once per run.
     public var loader = ModelLoader { try ONNXModel(path: $0) }
     /// How many batches are scored side by side, each by its own copy of the model on one
-    /// thread (`GraphModel.concurrentCopy`); nil chooses (`automaticWorkers`). The scores are
-    /// the same bits either way and are stored in batch order.
+    /// thread (`Lanes`); nil chooses (a small model's threads, else 1). The scores are the same
+    /// bits either way and are stored in batch order.
     public var workers: Int? = nil
-
-    /// A model whose batch-1 forward plan holds at most this many bytes is small: its ops are
-    /// too short to split well over threads (the quickstart on the shapes CNN, whose plan is
-    /// 0.5 MB, ran 1.33 × faster on 2 threads than on 1, and 1.76 × with its batches side by
-    /// side), so its batches go side by side, one thread each, each lane with its own plans.
-    /// Larger models (EfficientNet-Lite0's plan is 27 MB, its backward plans 55 MB a sample)
-    /// split each op over the threads and keep one set of plans, which bounds a run's memory.
-    public static let smallModelBytes = 4 << 20
-
-    /// The model's thread count for a small `GraphModel`, else 1.
-    public static func automaticWorkers(_ model: any Model) -> Int {
-        guard model.threads > 1, let graph = model as? GraphModel, let bytes = try? graph.planBytes(batch: 1) else { return 1 }
-        return bytes <= smallModelBytes ? model.threads : 1
-    }
 
     public init(model: any Model, dataset: Dataset, cache: AttributionCache, store: ScoreStore, metrics: [any Metric], modelSHA256: String, datasetSHA256: String) {
         self.model = model; self.dataset = dataset; self.cache = cache; self.store = store; self.metrics = metrics
@@ -53,7 +37,7 @@ public struct Scoring {
     }
 
     /// What one metric took on one explainer's maps in this call (with batches side by side,
-    /// the sum of their times: thread-seconds, more than the wall-clock time).
+    /// the sum of their times, more than the wall-clock time).
     public struct Timing: Sendable { public var explainer, metric: String; public var seconds: Double; public var samples: Int }
 
     /// The store id of `metric`'s entries.
@@ -126,7 +110,7 @@ public struct Scoring {
         let targets = try cache.targets(key)
         let cacheDone = try cache.done(key)
         var seconds = [Double](repeating: 0, count: metrics.count), scored = [Int](repeating: 0, count: metrics.count)
-        let lanes = self.lanes(batches: batches.count)
+        let lanes = Lanes.make(model: model, loader: loader, requested: workers, batches: batches.count, explainer: explainer)
         var next = 0
         while next < batches.count {
             // Up to one batch with work per lane, read here (HDF5 reads stay on one thread).
@@ -149,16 +133,7 @@ public struct Scoring {
             }
             guard !group.isEmpty else { continue }
             // Each lane scores its batch; what finished is stored in batch order, then the first error is thrown.
-            let outcomes: [Scored]
-            if group.count == 1 {
-                outcomes = [score(group[0], lane: lanes[0], explainer: explainer, failed: failed)]
-            } else {
-                let results = LockedResults<Scored>(count: group.count)
-                ExecutionContext(threads: group.count).parallel(group.count) { j, _ in
-                    results.set(j, score(group[j], lane: lanes[j], explainer: explainer, failed: failed))
-                }
-                outcomes = results.values.map { $0! }
-            }
+            let outcomes = Lanes.run(group.count) { j in score(group[j], lane: lanes[j], explainer: explainer, failed: failed) }
             var firstError: Error? = nil
             for (prepared, outcome) in zip(group, outcomes) {
                 var stored = Set<Int>()
@@ -178,23 +153,6 @@ public struct Scoring {
             if let error = firstError { throw error }
         }
         return metrics.indices.map { Timing(explainer: key, metric: metrics[$0].id, seconds: seconds[$0], samples: scored[$0]) }
-    }
-
-    /// Where one batch is scored: a model and the loader of the models metrics compare with.
-    struct Lane { var model: any Model; var loader: ModelLoader }
-
-    /// One lane on `model` itself, or `workers` lanes (at most one per batch) on copies of it
-    /// with one thread each, their loaders giving each lane its own copy of a loaded model.
-    func lanes(batches: Int) -> [Lane] {
-        let count = Swift.max(1, Swift.min(workers ?? Scoring.automaticWorkers(model), batches))
-        guard count > 1, let graph = model as? GraphModel else { return [Lane(model: model, loader: loader)] }
-        let shared = loader
-        return (0..<count).map { _ in
-            Lane(model: graph.concurrentCopy(threads: 1), loader: ModelLoader { path in
-                let loaded = try shared.model(at: path)
-                return (loaded as? GraphModel)?.concurrentCopy(threads: 1) ?? loaded
-            })
-        }
     }
 
     /// A batch read from the dataset and cache, with the metrics it still needs.
@@ -240,12 +198,4 @@ public struct Scoring {
         }
         return out
     }
-}
-
-/// One result per index, set from concurrent threads (each index once).
-final class LockedResults<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [T?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: T) { lock.lock(); values[index] = value; lock.unlock() }
 }

@@ -5,7 +5,7 @@ import ProbityData
 import ProbityEngine
 import ProbityExplainers
 import ProbityMetrics
-import ProbityHarness
+@testable import ProbityHarness
 
 /// DESIGN.md's determinism convention at the library level: every per-sample random stream —
 /// the random explainers' (RISE masks, SmoothGrad / SmoothGrad² / VarGrad noise, LIME and
@@ -78,6 +78,7 @@ final class DeterminismTests: XCTestCase {
         defer { cache.close(); store.close() }
         var explaining = Explaining(model: model, dataset: dataset, cache: cache, modelSHA256: "m", datasetSHA256: "d")
         explaining.seed = seed
+        explaining.workers = workers
         var scoring = Scoring(model: model, dataset: dataset, cache: cache, store: store, metrics: try Self.metrics(), modelSHA256: "m", datasetSHA256: "d")
         scoring.seed = seed
         scoring.workers = workers
@@ -110,12 +111,12 @@ final class DeterminismTests: XCTestCase {
     /// thread, EfficientNet-Lite0 (27 MB) on one lane, and any model given one thread on one lane.
     func testSmallModelsScoreBatchesSideBySide() throws {
         let shapes = try ModelLoading.load(Self.repository + "/models/shapes_cnn.onnx", for: try Dataset(path: Self.repository + "/datasets/shapes.h5"))
-        XCTAssertLessThan(try shapes.planBytes(batch: 1), Scoring.smallModelBytes)
-        XCTAssertEqual(Scoring.automaticWorkers(shapes.concurrentCopy(threads: 2)), 2)
-        XCTAssertEqual(Scoring.automaticWorkers(shapes.concurrentCopy(threads: 1)), 1)
+        XCTAssertLessThan(try shapes.planBytes(batch: 1), Lanes.smallModelBytes)
+        XCTAssertEqual(Lanes.automaticCount(shapes.concurrentCopy(threads: 2)), 2)
+        XCTAssertEqual(Lanes.automaticCount(shapes.concurrentCopy(threads: 1)), 1)
         let lite0 = try ModelLoading.load(Self.repository + "/models/efficientnet_lite0.onnx", for: try Dataset(path: Self.repository + "/datasets/photos.h5"))
-        XCTAssertGreaterThan(try lite0.planBytes(batch: 1), Scoring.smallModelBytes)
-        XCTAssertEqual(Scoring.automaticWorkers(lite0.concurrentCopy(threads: 2)), 1)
+        XCTAssertGreaterThan(try lite0.planBytes(batch: 1), Lanes.smallModelBytes)
+        XCTAssertEqual(Lanes.automaticCount(lite0.concurrentCopy(threads: 2)), 1)
     }
 
     func testEveryRandomStreamFollowsTheSampleNotItsBatchSelectionOrShard() throws {

@@ -1,0 +1,71 @@
+import Foundation
+import ProbityEngine
+import ProbityExplainers
+
+/// Batches side by side: a small model's ops are too short to split well over threads (the
+/// quickstart on the shapes CNN ran 1.33 × faster on 2 threads than on 1, and 1.76 × with
+/// its batches side by side), so `Explaining` and `Scoring` give each thread a batch of its
+/// own, on its own copy of the model with one thread (`GraphModel.concurrentCopy`: the same
+/// weights, its own plans). Reading the dataset and cache and writing results stay on the
+/// calling thread, in batch order (HDF5 is used from one thread), so the files hold the same
+/// records either way, and every kernel computes a sample the same way on any number of
+/// threads, so they hold the same bits.
+struct Lane {
+    /// The model this lane's batch runs on.
+    var model: any Model
+    /// The other models metrics compare with, each lane with copies of its own.
+    var loader: ModelLoader?
+}
+
+enum Lanes {
+    /// A model whose batch-1 forward plan holds at most this many bytes is small (the shapes
+    /// CNN's is 0.5 MB). Larger models (EfficientNet-Lite0's plan is 27 MB, its backward plans
+    /// 55 MB a sample) split each op over the threads and keep one set of plans, which bounds a
+    /// run's memory.
+    static let smallModelBytes = 4 << 20
+
+    /// How many batches go side by side by default: the model's threads for a small
+    /// `GraphModel`, else 1.
+    static func automaticCount(_ model: any Model) -> Int {
+        guard model.threads > 1, let graph = model as? GraphModel, let bytes = try? graph.planBytes(batch: 1) else { return 1 }
+        return bytes <= smallModelBytes ? model.threads : 1
+    }
+
+    /// Whether `explainer` may run on a lane: not the methods that read or write files
+    /// (`external`'s request and response, `precomputed`'s maps), which stay on the calling thread.
+    static func allowed(_ explainer: (any Explainer)?) -> Bool {
+        guard let explainer else { return true }
+        return ![External.name, Precomputed.name].contains(type(of: explainer).name)
+    }
+
+    /// `count` lanes (at most one per batch, `requested` or automatic): one on `model` itself, or
+    /// copies with one thread each whose loaders hand out a copy of each loaded model.
+    static func make(model: any Model, loader: ModelLoader?, requested: Int?, batches: Int, explainer: (any Explainer)?) -> [Lane] {
+        let count = Swift.max(1, Swift.min(requested ?? automaticCount(model), batches))
+        guard count > 1, allowed(explainer), let graph = model as? GraphModel else { return [Lane(model: model, loader: loader)] }
+        return (0..<count).map { _ in
+            Lane(model: graph.concurrentCopy(threads: 1), loader: loader.map { shared in
+                ModelLoader { path in
+                    let loaded = try shared.model(at: path)
+                    return (loaded as? GraphModel)?.concurrentCopy(threads: 1) ?? loaded
+                }
+            })
+        }
+    }
+
+    /// `body(j)` for j in 0..<count, each on its own thread when there are several; results in order.
+    static func run<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+        guard count > 1 else { return (0..<count).map(body) }
+        let results = LockedResults<T>(count: count)
+        ExecutionContext(threads: count).parallel(count) { j, _ in results.set(j, body(j)) }
+        return results.values.map { $0! }
+    }
+}
+
+/// One result per index, set from concurrent threads (each index once).
+final class LockedResults<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [T?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: T) { lock.lock(); values[index] = value; lock.unlock() }
+}
