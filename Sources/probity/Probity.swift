@@ -16,12 +16,18 @@ struct Probity: ParsableCommand {
 
     /// Bad input exits with status 2 and one line naming the file and the problem. That
     /// includes a `ValidationError` a command throws while it runs (a malformed option value);
-    /// errors of the command line itself (an unknown flag, a missing option) are usage errors
-    /// that swift-argument-parser reports with the usage. A message with line breaks (an HDF5
-    /// error stack) is folded onto the one line. Status 1 is kept for a failed gate (`ExitCode(1)`).
+    /// errors of the command line itself (an unknown flag, a missing option) exit 2 as well,
+    /// with swift-argument-parser's message and the usage (its own status for them is 64). A
+    /// message with line breaks (an HDF5 error stack) is folded onto the one line. Status 1 is
+    /// kept for a failed gate (`ExitCode(1)`).
     static func main() {
         var command: ParsableCommand
-        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do { command = try parseAsRoot() } catch {
+            // `--help` and `--version` are parse "errors" with status 0: print them as they are.
+            if exitCode(for: error).isSuccess { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             try command.run()
         } catch let error as ProbityError {
