@@ -25,7 +25,7 @@ public enum JPEGImage {
         let status = data.withUnsafeBytes { raw in
             probity_jpeg_header(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &w, &h, &c, &message, message.count)
         }
-        guard status == 0 else { throw ProbityError.badFile(path, "\(failure) (\(String(cString: message)))") }
+        guard status == 0 else { throw ProbityError.badFile(path, "\(failure) (\(JPEGImage.text(message)))") }
         return (Int(w), Int(h), Int(c))
     }
 
@@ -43,8 +43,13 @@ public enum JPEGImage {
                 probity_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, out.baseAddress, capacity, &message, message.count)
             }
         }
-        guard status == 0 else { throw ProbityError.badFile(path, "corrupt or truncated JPEG data (\(String(cString: message)))") }
+        guard status == 0 else { throw ProbityError.badFile(path, "corrupt or truncated JPEG data (\(JPEGImage.text(message)))") }
         return PNGImage(width: w, height: h, channels: c, pixels: pixels)
+    }
+
+    /// libjpeg's message from its NUL-terminated buffer.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func read(_ path: String) throws -> Data {

@@ -21,7 +21,7 @@ final class DeployTests: XCTestCase {
         process.currentDirectoryURL = CLI.repository
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("probity-sh-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: out.path, contents: nil))
         defer { try? FileManager.default.removeItem(at: out) }
         let handle = try FileHandle(forWritingTo: out)
         process.standardOutput = handle

@@ -175,7 +175,7 @@ final class ExternalFailureTests: XCTestCase {
         try assertFailedRows(dir + "/out")
 
         // Fixed: the rerun calls the program once, for the failed batch, and scores only it.
-        FileManager.default.createFile(atPath: dir + "/fixed", contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/fixed", contents: nil))
         let rerun = try CLI.run(["run", suite, "--out", dir + "/out", "--keep-going"])
         XCTAssertEqual(rerun.status, 0, rerun.stdout + rerun.stderr)
         XCTAssertTrue(rerun.stdout.contains("8 samples, 2 explainers: 4 maps computed (12 reused), 8 sample scores computed"), rerun.stdout)

@@ -7,7 +7,7 @@ final class FileHashTests: XCTestCase {
     func testMatchesSha256sum() throws {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("probity-empty-\(getpid())").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
         defer { try? FileManager.default.removeItem(atPath: empty) }
         for path in [repository + "/models/shapes_cnn.onnx", repository + "/datasets/photos.h5", empty] {
             let process = Process()

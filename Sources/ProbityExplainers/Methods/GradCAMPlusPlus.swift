@@ -15,7 +15,6 @@ public struct GradCAMPlusPlus: Explainer {
 
     public func explain(_ batch: ExplainBatch, model: Model) throws -> Attribution {
         let (a, g) = try CAM.capture(batch, model: model, layer: options.string("layer"))
-        let (n, k, h, w) = (a.shape[0], a.shape[1], a.shape[2], a.shape[3])
         let weights = GradCAMPlusPlus.weights(a, g, eps: Float(options.double("eps")))
         return Attribution(maps: CAM.upsampled(CAM.weightedSum(a, weights: weights), to: batch))
     }

@@ -11,7 +11,7 @@ public func fuzzSuite(_ bytes: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     let dir = FuzzFile.directory
     for name in ["d.h5", "m.onnx", "g.yaml"] where !FileManager.default.fileExists(atPath: dir + "/" + name) {
-        FileManager.default.createFile(atPath: dir + "/" + name, contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data())
     }
     if let suite = try? Suite(yaml: text, path: dir + "/suite.yaml") {
         _ = try? suite.makeExplainers()

@@ -13,7 +13,7 @@ public enum FuzzFile {
     /// Writes the input to `directory/input<suffix>` and returns that path.
     public static func write(_ data: UnsafePointer<UInt8>, _ size: Int, suffix: String) -> String {
         let path = directory + "/input" + suffix
-        FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
         return path
     }
 }
