@@ -44,7 +44,7 @@ demo: build datasets/shapes.h5
 
 # The quickstart's transformer half: the same explainers and metrics on the shapes ViT, then both
 # runs side by side (reports/quickstart-vit/cnn-vs-vit.html). Runs the CNN's quickstart first if
-# `make demo` has not (about 7 minutes on 2 cores for the ViT's run).
+# `make demo` has not (about 5 minutes on 2 cores for the ViT's run).
 quickstart-vit: build datasets/shapes.h5
 	@test -f $(DEMO_OUT)/summary.csv || $(PROBITY) run metrics/quickstart.yaml --out $(DEMO_OUT)
 	$(PROBITY) run metrics/quickstart-vit.yaml

@@ -76,21 +76,28 @@ public struct Explaining {
             // Up to one batch per lane: inputs read and targets chosen here, explained side by side.
             let parts = Array(todo[next..<Swift.min(next + lanes.count, todo.count)])
             next += parts.count
+            // A batch that cannot be read ends the group; the batches before it are explained and stored first.
             var batches: [ExplainBatch] = []
+            var readError: Error? = nil
             for part in parts {
-                let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
-                let (targets, logits) = try target.targetsAndLogits(model: model, x: x, labels: part.map { dataset.labels[$0] })
-                if let bad = targets.first(where: { $0 < 0 }) { throw ProbityError.invalidArgument("class \(bad) is not a class index") }
-                batches.append(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing, logits: logits))
+                do {
+                    let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
+                    let (targets, logits) = try target.targetsAndLogits(model: model, x: x, labels: part.map { dataset.labels[$0] })
+                    if let bad = targets.first(where: { $0 < 0 }) { throw ProbityError.invalidArgument("class \(bad) is not a class index") }
+                    batches.append(ExplainBatch(x: x, targets: targets, samples: part, seed: seed, preprocessing: dataset.preprocessing, logits: logits))
+                } catch {
+                    readError = error
+                    break
+                }
             }
-            let explained = Lanes.run(parts.count) { j in
+            let explained = Lanes.run(batches.count) { j in
                 let began = Date()
                 let result = Result { try explainer.explain(batches[j], model: lanes[j].model) }
                 return (result, Date().timeIntervalSince(began))
             }
             // Stored in batch order; an error is thrown after the batches that finished are stored.
             var firstError: Error? = nil
-            for (b, part) in parts.enumerated() {
+            for (b, part) in parts.prefix(batches.count).enumerated() {
                 var result: Attribution
                 var failed: Float = 0
                 switch explained[b].0 {
@@ -129,7 +136,7 @@ public struct Explaining {
                 outcome.computed += part.count
                 step(part.count)
             }
-            if let error = firstError { throw error }
+            if let error = firstError ?? readError { throw error }
         }
         return outcome
     }

@@ -113,28 +113,34 @@ public struct Scoring {
         let lanes = Lanes.make(model: model, loader: loader, requested: workers, batches: batches.count, explainer: explainer)
         var next = 0
         while next < batches.count {
-            // Up to one batch with work per lane, read here (HDF5 reads stay on one thread).
+            // Up to one batch with work per lane, read here (HDF5 reads stay on one thread). A batch
+            // that cannot be read ends the group; the batches before it are scored and stored first.
             var group: [Prepared] = []
-            while group.count < lanes.count && next < batches.count {
+            var firstError: Error? = nil
+            while group.count < lanes.count && next < batches.count && firstError == nil {
                 let part = batches[next]
                 next += 1
                 let todo = metrics.indices.filter { k in !part.allSatisfy { $0 < done[k].count && done[k][$0] } }
                 guard !todo.isEmpty else { for _ in metrics { step(0) }; continue }
-                if let missing = part.first(where: { !cacheDone[$0] }) {
-                    throw ProbityError.badFile(cache.path, "\(key) has no map for sample \(missing); explain it first")
+                do {
+                    if let missing = part.first(where: { !cacheDone[$0] }) {
+                        throw ProbityError.badFile(cache.path, "\(key) has no map for sample \(missing); explain it first")
+                    }
+                    let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
+                    let scoredTargets = try metricTarget?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
+                    let maps = Tensor(shape: [part.count, dataset.height, dataset.width], storage: try cache.maps(key, samples: part).flatMap { $0 })
+                    let regions = needs.contains(.groundTruth) ? try zip(part, scoredTargets).map { try dataset.groundTruth(sample: $0, target: $1) } : nil
+                    let names = needs.contains(.groundTruth) ? dataset.sampleNames.map { all in part.map { all[$0] } } : nil
+                    let boxClasses = needs.contains(.groundTruth) && !dataset.boxes.isEmpty ? part.map { Set(dataset.boxes(ofSample: $0).map(\.label)) } : nil
+                    group.append(Prepared(part: part, todo: todo, x: x, targets: scoredTargets, maps: maps, regions: regions, names: names, boxClasses: boxClasses))
+                } catch {
+                    firstError = error
                 }
-                let x = Tensor.concatenate(batch: try part.map { try dataset.modelInput($0..<($0 + 1)) })
-                let scoredTargets = try metricTarget?.targets(model: model, x: x, labels: part.map { dataset.labels[$0] }) ?? part.map { targets[$0] }
-                let maps = Tensor(shape: [part.count, dataset.height, dataset.width], storage: try cache.maps(key, samples: part).flatMap { $0 })
-                let regions = needs.contains(.groundTruth) ? try zip(part, scoredTargets).map { try dataset.groundTruth(sample: $0, target: $1) } : nil
-                let names = needs.contains(.groundTruth) ? dataset.sampleNames.map { all in part.map { all[$0] } } : nil
-                let boxClasses = needs.contains(.groundTruth) && !dataset.boxes.isEmpty ? part.map { Set(dataset.boxes(ofSample: $0).map(\.label)) } : nil
-                group.append(Prepared(part: part, todo: todo, x: x, targets: scoredTargets, maps: maps, regions: regions, names: names, boxClasses: boxClasses))
             }
-            guard !group.isEmpty else { continue }
             // Each lane scores its batch; what finished is stored in batch order, then the first error is thrown.
             let outcomes = Lanes.run(group.count) { j in score(group[j], lane: lanes[j], explainer: explainer, failed: failed) }
-            var firstError: Error? = nil
+            let readError = firstError
+            firstError = nil
             for (prepared, outcome) in zip(group, outcomes) {
                 var stored = Set<Int>()
                 for (k, batch) in outcome.batches {
@@ -150,7 +156,7 @@ public struct Scoring {
                     for k in metrics.indices where !stored.contains(k) { step(0) }
                 }
             }
-            if let error = firstError { throw error }
+            if let error = firstError ?? readError { throw error }
         }
         return metrics.indices.map { Timing(explainer: key, metric: metrics[$0].id, seconds: seconds[$0], samples: scored[$0]) }
     }

@@ -139,36 +139,39 @@ extension ConvTests {
 extension ConvTests {
     /// 2 × 2 max pooling at stride 2 across, eight windows at a time inside wide rows, against
     /// direct loops bit for bit: forward maxima (`Swift.max` from −∞, in window order) and the
-    /// backward's first strict maximum, on values with many ties, signed zeros and NaNs, on a
-    /// width whose rows mix the vector path with scalar edges; also stride 1 down (windows
-    /// sharing rows, gradients added twice) and padded ceil-mode edges.
+    /// backward's first strict maximum, on values with many ties, signed zeros and NaNs. Widths
+    /// 41 (rows mixing the vector path with scalar edges, a ceil-mode partial window) and 32 (a
+    /// block of eight ending on the last column); also stride 1 down (windows sharing rows,
+    /// gradients added twice) and padded edges.
     func testMaxPoolEightWindowsAtOnceMatchesDirectLoopsBitForBit() throws {
         var rng = RNG(seed: 31)
         let values: [Float] = [-1, -0.0, 0, 0.5, 1, 1]
-        var x = Tensor(shape: [2, 3, 7, 41])
-        for i in x.storage.indices { x.storage[i] = rng.uniform() < 0.03 ? .nan : values[Int(rng.uniform() * Float(values.count)) % values.count] }
-        for (strides, pads, ceil) in [((2, 2), (0, 0, 0, 0), false), ((2, 2), (1, 1, 0, 1), true), ((1, 2), (0, 0, 1, 0), false)] {
-            let pool = Pool(kind: .max, kernel: (2, 2), strides: strides, pads: pads, ceilMode: ceil)
-            let shape = try pool.outputShape([x.shape])
-            XCTAssertGreaterThanOrEqual(shape[3], 16, "rows wide enough for the eight-window path")
-            let dy = rng.normalTensor(shape: shape)
-            var wantY = Tensor(shape: shape), wantDx = Tensor(shape: x.shape)
-            for s in 0..<2 { for c in 0..<3 { for oy in 0..<shape[2] { for ox in 0..<shape[3] {
-                let y0 = oy * strides.0 - pads.0, x0 = ox * strides.1 - pads.1
-                var best = -Float.infinity, at: (Int, Int)? = nil
-                for iy in y0...(y0 + 1) where iy >= 0 && iy < 7 { for ix in x0...(x0 + 1) where ix >= 0 && ix < 41 {
-                    best = max(best, x[s, c, iy, ix])
-                    if let (ay, ax) = at { if x[s, c, iy, ix] > x[s, c, ay, ax] { at = (iy, ix) } } else { at = (iy, ix) }
-                } }
-                wantY[s, c, oy, ox] = best
-                if let (ay, ax) = at { wantDx[s, c, ay, ax] += dy[s, c, oy, ox] }
-            } } } }
-            for threads in [1, 2] {
-                let label = "strides \(strides) pads \(pads) threads \(threads)"
-                let y = try run(pool, [x], threads: threads)
-                XCTAssertEqual(y.storage.map(\.bitPattern), wantY.storage.map(\.bitPattern), "forward, \(label)")
-                let dx = GradientCheck.analytic(pool, [x], dy: dy, context: ExecutionContext(threads: threads))[0]
-                XCTAssertEqual(dx.storage.map(\.bitPattern), wantDx.storage.map(\.bitPattern), "backward, \(label)")
+        for width in [41, 32] {
+            var x = Tensor(shape: [2, 3, 7, width])
+            for i in x.storage.indices { x.storage[i] = rng.uniform() < 0.03 ? .nan : values[Int(rng.uniform() * Float(values.count)) % values.count] }
+            for (strides, pads, ceil) in [((2, 2), (0, 0, 0, 0), false), ((2, 2), (0, 0, 0, 0), true), ((2, 2), (1, 1, 0, 1), true), ((1, 2), (0, 0, 1, 0), false)] {
+                let pool = Pool(kind: .max, kernel: (2, 2), strides: strides, pads: pads, ceilMode: ceil)
+                let shape = try pool.outputShape([x.shape])
+                XCTAssertGreaterThanOrEqual(shape[3], 16, "rows wide enough for the eight-window path")
+                let dy = rng.normalTensor(shape: shape)
+                var wantY = Tensor(shape: shape), wantDx = Tensor(shape: x.shape)
+                for s in 0..<2 { for c in 0..<3 { for oy in 0..<shape[2] { for ox in 0..<shape[3] {
+                    let y0 = oy * strides.0 - pads.0, x0 = ox * strides.1 - pads.1
+                    var best = -Float.infinity, at: (Int, Int)? = nil
+                    for iy in y0...(y0 + 1) where iy >= 0 && iy < 7 { for ix in x0...(x0 + 1) where ix >= 0 && ix < width {
+                        best = max(best, x[s, c, iy, ix])
+                        if let (ay, ax) = at { if x[s, c, iy, ix] > x[s, c, ay, ax] { at = (iy, ix) } } else { at = (iy, ix) }
+                    } }
+                    wantY[s, c, oy, ox] = best
+                    if let (ay, ax) = at { wantDx[s, c, ay, ax] += dy[s, c, oy, ox] }
+                } } } }
+                for threads in [1, 2] {
+                    let label = "width \(width) strides \(strides) pads \(pads) ceil \(ceil) threads \(threads)"
+                    let y = try run(pool, [x], threads: threads)
+                    XCTAssertEqual(y.storage.map(\.bitPattern), wantY.storage.map(\.bitPattern), "forward, \(label)")
+                    let dx = GradientCheck.analytic(pool, [x], dy: dy, context: ExecutionContext(threads: threads))[0]
+                    XCTAssertEqual(dx.storage.map(\.bitPattern), wantDx.storage.map(\.bitPattern), "backward, \(label)")
+                }
             }
         }
     }

@@ -9,7 +9,7 @@ final class EpilogueTests: XCTestCase {
     func testFusedBiasAndActivationEqualTheTwoPasses() {
         var rng = RNG(seed: 5)
         var values = (0..<203).map { _ in rng.uniform(-8, 8) }
-        values += [0, -0.0, 6, -6, 5.9999995, 6.0000005, .nan, -.nan, .infinity, -.infinity, 1e-45, -1e-45]
+        values += [0, -0.0, 6, -6, 5.9999995, 6.0000005, .nan, -.nan, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
         for bias: Float in [0.25, -0.5, 6, 1e-7] {
             for kind: Activation.Kind in [.relu, .clip(min: 0, max: 6), .clip(min: -1, max: 1), .identity] {
                 var fused = values, reference = values

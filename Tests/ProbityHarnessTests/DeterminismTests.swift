@@ -117,6 +117,16 @@ final class DeterminismTests: XCTestCase {
         let lite0 = try ModelLoading.load(Self.repository + "/models/efficientnet_lite0.onnx", for: try Dataset(path: Self.repository + "/datasets/photos.h5"))
         XCTAssertGreaterThan(try lite0.planBytes(batch: 1), Lanes.smallModelBytes)
         XCTAssertEqual(Lanes.automaticCount(lite0.concurrentCopy(threads: 2)), 1)
+        // What `workers: 2` gives the side-by-side grouping below: two copies, one thread and half
+        // the plan budget each; one lane for a single batch and for the external explainer.
+        let lanes = Lanes.make(model: shapes.concurrentCopy(threads: 2), loader: nil, requested: 2, batches: 4, explainer: nil)
+        XCTAssertEqual(lanes.count, 2)
+        XCTAssertFalse(lanes[0].model === lanes[1].model)
+        XCTAssertEqual(lanes.map(\.model.threads), [1, 1])
+        XCTAssertEqual(lanes.compactMap { ($0.model as? GraphModel)?.planMemoryBudget }, [shapes.planMemoryBudget / 2, shapes.planMemoryBudget / 2])
+        XCTAssertEqual(Lanes.make(model: shapes, loader: nil, requested: 2, batches: 1, explainer: nil).count, 1)
+        let external = try ExplainerRegistry.make("external", options: ["command": "true"])
+        XCTAssertEqual(Lanes.make(model: shapes, loader: nil, requested: 2, batches: 4, explainer: external).count, 1)
     }
 
     func testEveryRandomStreamFollowsTheSampleNotItsBatchSelectionOrShard() throws {
