@@ -76,17 +76,10 @@ extension Model {
                                 consume: (_ first: Int, _ logits: Tensor) throws -> Void) throws {
         try evaluateChunks(count: count, start: start, fill: { range, slot in
             let drawn = try range.map(draw)
-            let workers = Swift.max(1, Swift.min(threads, range.count))
             let first = range.lowerBound
-            withoutActuallyEscaping(build) { build in
-                withoutActuallyEscaping(slot) { slot in
-                    // Each item writes its own input slot; the closures run only during this call.
-                    nonisolated(unsafe) let (work, slots, drawn) = (build, slot, drawn)
-                    DispatchQueue.concurrentPerform(iterations: workers) { t in
-                        let lo = range.count * t / workers, hi = range.count * (t + 1) / workers
-                        for j in lo..<hi { work(drawn[j], first + j, slots(first + j)) }
-                    }
-                }
+            // Each item writes its own input slot.
+            ExecutionContext.split(range.count, threads: threads) { items, _ in
+                for j in items { build(drawn[j], first + j, slot(first + j)) }
             }
         }, consume: consume)
     }

@@ -84,8 +84,8 @@ open class GraphModel: Model, @unchecked Sendable {
     /// A copy to run beside this model on another thread: the same graph, weights and
     /// randomized layers (imports shared), its own plans and `threads` threads. Its results
     /// equal this model's bit for bit, since every kernel computes a sample the same way on any
-    /// number of threads (`ParityTests`). `Scoring` runs batches of a small model side by side
-    /// on such copies, one thread each.
+    /// number of threads (`ParityTests`). The harness runs a small model's batches side by side
+    /// on such copies (`Lanes`).
     public func concurrentCopy(threads: Int) -> GraphModel {
         let copy = GraphModel(copying: self, overrides: overrides, threads: threads)
         copy.maxBackwardBatch = maxBackwardBatch

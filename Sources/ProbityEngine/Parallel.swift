@@ -46,17 +46,26 @@ public final class ExecutionContext: @unchecked Sendable {
     /// Runs `body(item, thread)` for items 0..<count on up to `threads` threads; items are
     /// split into contiguous runs, one per thread, so `thread` indexes per-thread scratch.
     public func parallel(_ count: Int, _ body: (Int, Int) -> Void) {
-        let workers = Swift.min(threads, count)
-        if workers <= 1 {
-            for i in 0..<count { body(i, 0) }
+        ExecutionContext.split(count, threads: threads) { items, thread in
+            for i in items { body(i, thread) }
+        }
+    }
+
+    /// Runs `body(run, thread)` for `threads` contiguous runs that cover 0..<count (fewer when
+    /// count is smaller), each on its own thread (`DispatchQueue.concurrentPerform`), or once on
+    /// the calling thread when one run suffices. `body` runs only during the call; callers write
+    /// disjoint places from different runs. For work outside a model's kernels (explainers
+    /// building inputs, summing per pixel, batches side by side) as well as inside them.
+    public static func split(_ count: Int, threads: Int, _ body: (Range<Int>, Int) -> Void) {
+        let workers = Swift.max(1, Swift.min(threads, count))
+        if workers == 1 {
+            if count > 0 { body(0..<count, 0) }
             return
         }
         withoutActuallyEscaping(body) { body in
-            // Kernels write disjoint ranges per item; the closure is only called during this call.
             nonisolated(unsafe) let work = body
             DispatchQueue.concurrentPerform(iterations: workers) { t in
-                let lo = count * t / workers, hi = count * (t + 1) / workers
-                for i in lo..<hi { work(i, t) }
+                work((count * t / workers)..<(count * (t + 1) / workers), t)
             }
         }
     }

@@ -146,7 +146,6 @@ public final class Plan: @unchecked Sendable {
 }
 
 extension Plan {
-    /// Op type plus, for convolutions, which kernel runs (pointwise, depthwise, im2col).
     /// Runs `body`, adding its wall time to `profile[key]` when profiling (the key is built
     /// only then).
     @inline(__always)
@@ -157,6 +156,7 @@ extension Plan {
         profile![key(), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// Op type plus, for convolutions, which kernel runs (pointwise, depthwise, im2col).
     static func profileKey(_ op: any Operator, _ inputs: [ConstView]) -> String {
         guard let conv = op as? Conv, inputs.count > 1 else { return op.type }
         let w = inputs[1].shape

@@ -20,8 +20,8 @@ public struct Explaining {
     public var seed: UInt64 = 0
     /// Mark the samples of a failed external program `failed` and go on, instead of stopping.
     public var keepGoing = false
-    /// How many batches are explained side by side, each on its own copy of the model with one
-    /// thread (`Lanes`); nil chooses (a small model's threads, else 1). The maps are the same
+    /// How many batches are explained side by side, each on its own copy of the model
+    /// (`Lanes`); nil chooses (a small model's threads, else 1). The maps are the same
     /// bits either way and are stored in batch order; `Outcome.seconds` sums the batches' times.
     public var workers: Int? = nil
     public var modelSHA256: String
@@ -101,8 +101,8 @@ public struct Explaining {
                 var result: Attribution
                 var failed: Float = 0
                 switch explained[b].0 {
-                case .success(let maps):
-                    result = maps
+                case .success(let attribution):
+                    result = attribution
                 case .failure(let e as ExplainerFailure):
                     guard keepGoing else {
                         let which = part.count == 1 ? "sample \(part[0])" : "samples \(part.map(String.init).joined(separator: ", "))"

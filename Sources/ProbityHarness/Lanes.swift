@@ -6,10 +6,11 @@ import ProbityExplainers
 /// quickstart on the shapes CNN ran 1.33 × faster on 2 threads than on 1, and 1.76 × with
 /// its batches side by side), so `Explaining` and `Scoring` give each thread a batch of its
 /// own, on its own copy of the model (`GraphModel.concurrentCopy`: the same weights, its own
-/// plans; one thread each, or a share of the threads when there are more than lanes). Reading the dataset and cache and writing results stay on the
-/// calling thread, in batch order (HDF5 is used from one thread), so the files hold the same
-/// records either way, and every kernel computes a sample the same way on any number of
-/// threads, so they hold the same bits.
+/// plans; one thread each, or a share of the threads when there are more threads than lanes).
+/// Reading the dataset and cache and writing results stay on the calling thread, in batch
+/// order (HDF5 is used from one thread), so the files hold the same records either way, and
+/// every kernel computes a sample the same way on any number of threads, so they hold the
+/// same bits.
 struct Lane {
     /// The model this lane's batch runs on.
     var model: any Model
@@ -45,7 +46,8 @@ enum Lanes {
     /// or copies that share its threads (one each on 2 cores) and its plan-memory budget, their
     /// loaders handing out such a copy of each loaded model.
     static func make(model: any Model, loader: ModelLoader?, requested: Int?, batches: Int, explainer: (any Explainer)?) -> [Lane] {
-        let count = Swift.max(1, Swift.min(requested ?? automaticCount(model), batches))
+        // One batch needs one lane: the model's size is looked at only when there are more.
+        let count = batches > 1 ? Swift.max(1, Swift.min(requested ?? automaticCount(model), batches)) : 1
         guard count > 1, allowed(explainer), let graph = model as? GraphModel else { return [Lane(model: model, loader: loader)] }
         let threads = Swift.max(1, graph.threads / count)
         return (0..<count).map { _ in
@@ -69,7 +71,9 @@ enum Lanes {
     static func run<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
         guard count > 1 else { return (0..<count).map(body) }
         let results = LockedResults<T>(count: count)
-        ExecutionContext(threads: count).parallel(count) { j, _ in results.set(j, body(j)) }
+        ExecutionContext.split(count, threads: count) { lanes, _ in
+            for j in lanes { results.set(j, body(j)) }
+        }
         return results.values.map { $0! }
     }
 }

@@ -26,8 +26,8 @@ public struct Scoring {
     public var datasetSHA256: String
     /// Loads the other models metrics compare with (ONNX files), each once per run.
     public var loader = ModelLoader { try ONNXModel(path: $0) }
-    /// How many batches are scored side by side, each by its own copy of the model on one
-    /// thread (`Lanes`); nil chooses (a small model's threads, else 1). The scores are the same
+    /// How many batches are scored side by side, each by its own copy of the model (`Lanes`);
+    /// nil chooses (a small model's threads, else 1). The scores are the same
     /// bits either way and are stored in batch order.
     public var workers: Int? = nil
 

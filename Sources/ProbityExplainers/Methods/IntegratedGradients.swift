@@ -78,10 +78,9 @@ public struct IntegratedGradients: Explainer {
             path.storage.withUnsafeMutableBufferPointer { p in
                 x.storage.withUnsafeBufferPointer { xs in
                     base.storage.withUnsafeBufferPointer { bs in
-                        nonisolated(unsafe) let (p, xs, bs) = (p.baseAddress!, xs.baseAddress!, bs.baseAddress!)
-                        DispatchQueue.concurrentPerform(iterations: threads) { t in
-                            for k in (alphas.count * t / threads)..<(alphas.count * (t + 1) / threads) {
-                                let a = Float(alphas[k]), row = p + k * size
+                        ExecutionContext.split(alphas.count, threads: threads) { steps, _ in
+                            for k in steps {
+                                let a = Float(alphas[k]), row = p.baseAddress! + k * size
                                 for i in 0..<size { row[i] = bs[i] + a * (xs[i] - bs[i]) }
                             }
                         }
@@ -92,12 +91,10 @@ public struct IntegratedGradients: Explainer {
             var total = [Double](repeating: 0, count: size)
             total.withUnsafeMutableBufferPointer { tp in
                 g.storage.withUnsafeBufferPointer { gs in
-                    nonisolated(unsafe) let (tp, gs) = (tp.baseAddress!, gs.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: threads) { t in
-                        let lo = size * t / threads, hi = size * (t + 1) / threads
+                    ExecutionContext.split(size, threads: threads) { pixels, _ in
                         for k in alphas.indices {
-                            let wk = weights[k], row = gs + k * size
-                            for i in lo..<hi { tp[i] += wk * Double(row[i]) }
+                            let wk = weights[k], row = gs.baseAddress! + k * size
+                            for i in pixels { tp[i] += wk * Double(row[i]) }
                         }
                     }
                 }

@@ -65,12 +65,10 @@ public struct RISE: Explainer {
                 let probs = (0..<logits.shape[0]).map { Double(MapOps.probability(logits, row: $0, class: batch.targets[sample])) }
                 // Each pixel's sum runs over the masks in order, split by pixels over the threads.
                 sal.withUnsafeMutableBufferPointer { sums in
-                    nonisolated(unsafe) let (sums, masks) = (sums, masks)
-                    DispatchQueue.concurrentPerform(iterations: threads) { t in
-                        let lo = plane * t / threads, hi = plane * (t + 1) / threads
+                    ExecutionContext.split(plane, threads: threads) { pixels, _ in
                         for (j, prob) in probs.enumerated() {
                             let mask = masks + j * plane
-                            for i in lo..<hi { sums[i] += prob * Double(mask[i]) }
+                            for i in pixels { sums[i] += prob * Double(mask[i]) }
                         }
                     }
                 }
