@@ -16,6 +16,13 @@ public enum Chunking {
         return (0..<chunks).map { $0 < larger ? small + 1 : small }
     }
 
+    /// `n` inputs in `count` parts (fewer when n is smaller) that differ by at most one, larger first.
+    public static func sizes(_ n: Int, count: Int) -> [Int] {
+        guard n > 0 else { return [] }
+        let parts = Swift.max(1, Swift.min(count, n))
+        return (0..<parts).map { $0 < n % parts ? n / parts + 1 : n / parts }
+    }
+
     /// Chunk sizes for `n` inputs that all run padded to the first (largest) size, as backward
     /// passes do (their plans keep every activation, so one plan size is worth a padded row),
     /// on `threads` threads that each take whole samples: `sizes(n, limit:)`, or one chunk more

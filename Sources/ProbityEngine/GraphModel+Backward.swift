@@ -47,6 +47,10 @@ extension GraphModel {
     public func forward(_ x: Tensor, hooks: [String]) throws -> (logits: Tensor, activations: [String: Tensor]) {
         try checkInput(x)
         return try locked {
+            if let lanes = lanes(samples: x.shape[0]) {
+                let parts = try sideBySide(x, on: lanes) { lane, part, _ in try lane.forward(part, hooks: hooks) }
+                return (GraphModel.join(parts.map(\.logits)), GraphModel.join(parts.map(\.activations)))
+            }
             var logits: [Tensor] = [], acts: [String: [Tensor]] = [:]
             for (batch, planned, range) in chunks(x, sizes: Chunking.sizes(x.shape[0], limit: maxBatch)) {
                 let (plan, ids) = try hookPlan(batch: planned, hooks: hooks)
@@ -65,6 +69,19 @@ extension GraphModel {
                          seed: (_ logits: Tensor, _ range: Range<Int>) throws -> Tensor) throws -> ModelGradients {
         try checkInput(x)
         return try locked {
+            if let lanes = lanes(samples: x.shape[0]) {
+                // Lanes ask for seeds from their threads: one at a time, with ranges of all of x.
+                let seedLock = NSLock()
+                let parts = try sideBySide(x, on: lanes) { lane, part, range in
+                    try lane.backward(part, rule: rule, hooks: hooks) { logits, rows in
+                        seedLock.lock(); defer { seedLock.unlock() }
+                        return try seed(logits, (range.lowerBound + rows.lowerBound)..<(range.lowerBound + rows.upperBound))
+                    }
+                }
+                return ModelGradients(logits: GraphModel.join(parts.map(\.logits)), input: GraphModel.join(parts.map(\.input)),
+                                      activations: GraphModel.join(parts.map(\.activations)),
+                                      hookGradients: GraphModel.join(parts.map(\.hookGradients)))
+            }
             let n = x.shape[0]
             var logits: [Tensor] = [], grads: [Tensor] = []
             var acts: [String: [Tensor]] = [:], hookGrads: [String: [Tensor]] = [:]

@@ -29,6 +29,10 @@ open class GraphModel: Model, @unchecked Sendable {
     /// Gradients timed beside a batch-32 gradient took 1.77 s an image instead of 1.45), so raise
     /// the budget for such work (`probity bench` does for its paired stages).
     public var planMemoryBudget = 1 << 30
+    /// The most lanes a call runs on (see `GraphModel+Lanes`): with `threads` > 1, a call of at
+    /// least that many samples runs its samples side by side on one-thread copies of the model,
+    /// one per thread, instead of splitting each op over the threads. 1 splits every op.
+    public var maxLanes = GraphModel.defaultMaxLanes
     /// The batch extent the model declares, when it is fixed: chunks are padded to it.
     public let fixedBatch: Int?
     /// Constants replaced by name after the source builds the graph (randomized layers).
@@ -47,6 +51,8 @@ open class GraphModel: Model, @unchecked Sendable {
     /// the memory budget both drop from its front.
     private var useOrder: [CachedPlan] = []
     enum CachedPlan: Hashable { case forward([Int]), backward(String) }
+    /// The one-thread copies a call's samples run on side by side (made on first use).
+    var laneModels: [GraphModel] = []
 
     /// Forward plans kept: `Chunking` uses at most two batch sizes per evaluation, and a few
     /// evaluations of different sizes alternate in a run (frames of a curve, the image itself).
@@ -78,6 +84,7 @@ open class GraphModel: Model, @unchecked Sendable {
         self.overrides = overrides
         source = parent.source
         shared = parent.shared
+        maxLanes = parent.maxLanes
         context = ExecutionContext(threads: threads ?? parent.context.threads)
     }
 
@@ -133,11 +140,24 @@ open class GraphModel: Model, @unchecked Sendable {
     /// Drops least recently used plans (other than `entry`) until `bytes` more fit in the budget:
     /// called before a new plan allocates its arena, so old and new are not resident together
     /// (call under the lock).
+    /// The lanes' plans count too: they are dropped, all of them, when this model's own plans
+    /// cannot make room.
     func makeRoom(_ bytes: Int, keeping entry: CachedPlan? = nil) {
-        var total = residentBytes()
+        let lanes = laneBytes()
+        var total = residentBytes() + lanes
         while total + bytes > planMemoryBudget, let victim = useOrder.first(where: { $0 != entry }) {
             total -= self.bytes(of: victim)
             drop(victim)
+        }
+        if total + bytes > planMemoryBudget, lanes > 0 { for lane in laneModels { lane.dropPlans() } }
+    }
+
+    /// Drops every cached plan.
+    func dropPlans() {
+        locked {
+            plans = [:]
+            backwardPlans = [:]
+            useOrder = []
         }
     }
 
@@ -156,11 +176,14 @@ open class GraphModel: Model, @unchecked Sendable {
         useOrder.removeAll { $0 == entry }
     }
 
-    /// Bytes the cached plans hold together (`Plan.residentBytes`).
-    public var cachedPlanBytes: Int { locked { residentBytes() } }
+    /// Bytes the cached plans hold together (`Plan.residentBytes`), the lanes' included.
+    public var cachedPlanBytes: Int { locked { residentBytes() + laneBytes() } }
 
-    /// Bytes all cached plans hold (call under the lock).
-    private func residentBytes() -> Int {
+    /// Bytes the lanes' cached plans hold.
+    private func laneBytes() -> Int { laneModels.reduce(0) { $0 + $1.cachedPlanBytes } }
+
+    /// Bytes this model's own cached plans hold (call under the lock).
+    func residentBytes() -> Int {
         plans.values.reduce(0) { $0 + $1.residentBytes } + backwardPlans.values.reduce(0) { $0 + $1.0.residentBytes }
     }
 
@@ -245,6 +268,9 @@ open class GraphModel: Model, @unchecked Sendable {
     public func logits(_ x: Tensor) throws -> Tensor {
         try checkInput(x)
         return try locked {
+            if let lanes = lanes(samples: x.shape[0]) {
+                return GraphModel.join(try sideBySide(x, on: lanes) { lane, part, _ in try lane.logits(part) })
+            }
             var parts: [Tensor] = []
             for (batch, planned, range) in chunks(x, sizes: Chunking.sizes(x.shape[0], limit: maxBatch)) {
                 var out = try plan(batch: planned).run([batch])[0]

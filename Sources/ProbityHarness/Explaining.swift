@@ -90,7 +90,7 @@ public struct Explaining {
                     break
                 }
             }
-            let explained = Lanes.run(batches.count) { j in
+            let explained = ExecutionContext.sideBySide(batches.count) { j in
                 let began = Date()
                 let result = Result { try explainer.explain(batches[j], model: lanes[j].model) }
                 return (result, Date().timeIntervalSince(began))

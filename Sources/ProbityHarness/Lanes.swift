@@ -66,22 +66,4 @@ enum Lanes {
         lane.planMemoryBudget = model.planMemoryBudget / lanes
         return lane
     }
-
-    /// `body(j)` for j in 0..<count, each on its own thread when there are several; results in order.
-    static func run<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-        guard count > 1 else { return (0..<count).map(body) }
-        let results = LockedResults<T>(count: count)
-        ExecutionContext.split(count, threads: count) { lanes, _ in
-            for j in lanes { results.set(j, body(j)) }
-        }
-        return results.values.map { $0! }
-    }
-}
-
-/// One result per index, set from concurrent threads (each index once).
-final class LockedResults<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [T?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: T) { lock.lock(); values[index] = value; lock.unlock() }
 }

@@ -138,7 +138,7 @@ public struct Scoring {
                 }
             }
             // Each lane scores its batch; what finished is stored in batch order, then the first error is thrown.
-            let outcomes = Lanes.run(group.count) { j in score(group[j], lane: lanes[j], explainer: explainer, failed: failed) }
+            let outcomes = ExecutionContext.sideBySide(group.count) { j in score(group[j], lane: lanes[j], explainer: explainer, failed: failed) }
             let readError = firstError
             firstError = nil
             for (prepared, outcome) in zip(group, outcomes) {

@@ -30,4 +30,13 @@ final class ChunkingTests: XCTestCase {
         XCTAssertEqual(Chunking.paddedSizes(1, limit: 16, threads: 2), [1])
         XCTAssertEqual(Chunking.paddedSizes(0, limit: 16, threads: 2), [])
     }
+
+    /// Lanes' parts: `count` parts differing by at most one, larger first, never empty.
+    func testPartsAreEqualWithinOne() {
+        XCTAssertEqual(Chunking.sizes(50, count: 2), [25, 25])
+        XCTAssertEqual(Chunking.sizes(101, count: 2), [51, 50])
+        XCTAssertEqual(Chunking.sizes(7, count: 3), [3, 2, 2])
+        XCTAssertEqual(Chunking.sizes(2, count: 8), [1, 1])
+        XCTAssertEqual(Chunking.sizes(0, count: 2), [])
+    }
 }

@@ -128,10 +128,11 @@ final class TransformerAttributionTests: XCTestCase {
     }
 
     /// `model` with a constant added to the output `attention` in a batch of 2·entries samples:
-    /// sample 2e gets +h at entries[e], sample 2e + 1 gets −h.
+    /// sample 2e gets +h at entries[e], sample 2e + 1 gets −h. What a sample computes depends
+    /// on its place in the batch, so the batch runs whole (no lanes).
     func perturbed(_ model: ONNXModel, attention: String, entries: [Int], step h: Float) throws -> GraphModel {
         let n = 2 * entries.count
-        return try GraphModel(name: "perturbed", inputShape: model.inputShape, maxBatch: n) { batch in
+        let probe = try GraphModel(name: "perturbed", inputShape: model.inputShape, maxBatch: n) { batch in
             var g = try model.importedGraph(batch: batch)
             let a = g.value(named: attention)!
             let per = g.values[a].count / batch
@@ -146,6 +147,8 @@ final class TransformerAttributionTests: XCTestCase {
             g.nodes.insert(Node(name: "perturb", op: Binary(.add), inputs: [a, d], output: moved), at: at + 1)
             return g
         }
+        probe.maxLanes = 1
+        return probe
     }
 
     /// A model without global attention is refused, with the reason.
