@@ -47,7 +47,7 @@ extension GraphModel {
     public func forward(_ x: Tensor, hooks: [String]) throws -> (logits: Tensor, activations: [String: Tensor]) {
         try checkInput(x)
         return try locked {
-            if let lanes = lanes(samples: x.shape[0]) {
+            if let lanes = lanes(samples: x.shape[0], hooks: hooks) {
                 let parts = try sideBySide(x, on: lanes) { lane, part, _ in try lane.forward(part, hooks: hooks) }
                 return (GraphModel.join(parts.map(\.logits)), GraphModel.join(parts.map(\.activations)))
             }
@@ -69,7 +69,7 @@ extension GraphModel {
                          seed: (_ logits: Tensor, _ range: Range<Int>) throws -> Tensor) throws -> ModelGradients {
         try checkInput(x)
         return try locked {
-            if let lanes = lanes(samples: x.shape[0]) {
+            if let lanes = lanes(samples: x.shape[0], hooks: hooks) {
                 // Lanes ask for seeds from their threads: one at a time, with ranges of all of x.
                 let seedLock = NSLock()
                 let parts = try sideBySide(x, on: lanes) { lane, part, range in

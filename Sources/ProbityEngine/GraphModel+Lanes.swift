@@ -9,7 +9,9 @@ import ProbityCore
 /// usual, on a one-thread copy of the model (`concurrentCopy`: the same graph and weights,
 /// plans of its own) on a thread of its own. Chunks are a lane's share of `maxBatch` and
 /// `maxBackwardBatch`, so the activations resident at once are those of one full chunk, as
-/// before; the lanes' plans count against this model's `planMemoryBudget`, which they share.
+/// before; the lanes' plans count against this model's `planMemoryBudget` as one entry of its
+/// least-recently-used order. A model whose samples are not independent (one that computes
+/// a sample by its place in the batch) must set `maxLanes` to 1.
 ///
 /// Every kernel computes a sample the same way in any batch and on any number of threads
 /// (`ParityTests`), so results are the same bits either way (`LaneTests`).
@@ -18,29 +20,56 @@ extension GraphModel {
     public static let defaultMaxLanes = 8
 
     /// The lanes a call of `n` samples runs on, or nil to split each op over the threads: with
-    /// several threads, at least as many samples as lanes, and no fixed batch (whose padding
-    /// each lane would repeat). Call under the lock.
-    func lanes(samples n: Int) -> [GraphModel]? {
+    /// several threads, at least as many samples as lanes, chunk limits that leave each lane at
+    /// least one sample, no fixed batch (whose padding each lane would repeat), and `hooks` that
+    /// hold samples on their first axis (to be joined). Marks the lanes' plans used and gives
+    /// each lane its share of what the budget leaves beside this model's own plans. Call under
+    /// the lock.
+    func lanes(samples n: Int, hooks: [String] = []) -> [GraphModel]? {
         let count = Swift.min(threads, maxLanes)
-        guard count > 1, fixedBatch == nil, n >= count else { return nil }
+        guard count > 1, fixedBatch == nil, n >= count, Swift.min(maxBatch, maxBackwardBatch) >= count,
+              batchFirst(hooks) else { return nil }
         if laneModels.count != count {
             laneModels = (0..<count).map { _ in GraphModel(copying: self, overrides: overrides, threads: Swift.max(1, threads / count)) }
         }
+        use(.lanes)
         let budget = Swift.max(0, planMemoryBudget - residentBytes()) / count
         for lane in laneModels {
-            lane.maxBatch = Swift.max(1, maxBatch / count)
-            lane.maxBackwardBatch = Swift.max(1, maxBackwardBatch / count)
+            lane.maxBatch = maxBatch / count
+            lane.maxBackwardBatch = maxBackwardBatch / count
             lane.planMemoryBudget = budget
             lane.maxLanes = 1
         }
         return laneModels
     }
 
+    /// Whether every node output in `hooks` has the batch as its first extent, found by
+    /// importing the graph at batch 1 and 2 (once per set of hooks). An unknown name gives
+    /// false, and the call then reports it as usual.
+    func batchFirst(_ hooks: [String]) -> Bool {
+        guard !hooks.isEmpty else { return true }
+        let key = hooks.joined(separator: "\u{1F}")
+        if let known = hooksBatchFirst[key] { return known }
+        var answer = false
+        if let one = try? importedGraph(batch: 1), let two = try? importedGraph(batch: 2) {
+            answer = hooks.allSatisfy { name in
+                guard let a = one.value(named: name), let b = two.value(named: name) else { return false }
+                let s1 = one.values[a].shape, s2 = two.values[b].shape
+                return s1.first == 1 && s2.first == 2 && s1.dropFirst() == s2.dropFirst()
+            }
+        }
+        hooksBatchFirst[key] = answer
+        return answer
+    }
+
     /// `body(lane, part, range)` for the parts of `x` (equal contiguous ranges of its samples,
     /// one a lane), each lane on its own thread; results in sample order. The first lane's
-    /// error, if any, is thrown after every lane has finished.
+    /// error, if any, is thrown after every lane has finished. Then this model's own least
+    /// recently used plans go while the cache holds more than the budget (the lanes may have
+    /// grown past their share with the plans they just used). Call under the lock.
     func sideBySide<T>(_ x: Tensor, on lanes: [GraphModel],
                        _ body: (_ lane: GraphModel, _ part: Tensor, _ range: Range<Int>) throws -> T) throws -> [T] {
+        defer { makeRoom(0, keeping: .lanes) }
         var start = 0
         let ranges = Chunking.sizes(x.shape[0], count: lanes.count).map { size in
             defer { start += size }

@@ -50,9 +50,13 @@ open class GraphModel: Model, @unchecked Sendable {
     /// Every cached plan, forward and backward, least recently used first: the count limits and
     /// the memory budget both drop from its front.
     private var useOrder: [CachedPlan] = []
-    enum CachedPlan: Hashable { case forward([Int]), backward(String) }
+    /// `lanes` stands for every plan of the lanes (`laneModels`), used and dropped together.
+    enum CachedPlan: Hashable { case forward([Int]), backward(String), lanes }
     /// The one-thread copies a call's samples run on side by side (made on first use).
     var laneModels: [GraphModel] = []
+    /// Whether the node outputs hooked together (by joined name) hold samples on their first
+    /// axis, as lanes need to join them.
+    var hooksBatchFirst: [String: Bool] = [:]
 
     /// Forward plans kept: `Chunking` uses at most two batch sizes per evaluation, and a few
     /// evaluations of different sizes alternate in a run (frames of a curve, the image itself).
@@ -127,29 +131,31 @@ open class GraphModel: Model, @unchecked Sendable {
 
     /// The least recently used cached forward (or backward) plan.
     private func leastRecentlyUsed(backward: Bool) -> CachedPlan? {
-        useOrder.first { if case .backward = $0 { return backward } else { return !backward } }
+        useOrder.first {
+            switch $0 {
+            case .forward: return !backward
+            case .backward: return backward
+            case .lanes: return false
+            }
+        }
     }
 
     /// Marks `entry` most recently used, then drops least recently used plans other than it
     /// while the cache holds more than `planMemoryBudget` (call under the lock).
-    private func use(_ entry: CachedPlan) {
+    func use(_ entry: CachedPlan) {
         if useOrder.last != entry { useOrder.removeAll { $0 == entry }; useOrder.append(entry) }
         makeRoom(0, keeping: entry)
     }
 
     /// Drops least recently used plans (other than `entry`) until `bytes` more fit in the budget:
     /// called before a new plan allocates its arena, so old and new are not resident together
-    /// (call under the lock).
-    /// The lanes' plans count too: they are dropped, all of them, when this model's own plans
-    /// cannot make room.
+    /// (call under the lock). The lanes' plans count as one entry, dropped all together.
     func makeRoom(_ bytes: Int, keeping entry: CachedPlan? = nil) {
-        let lanes = laneBytes()
-        var total = residentBytes() + lanes
+        var total = residentBytes() + laneBytes()
         while total + bytes > planMemoryBudget, let victim = useOrder.first(where: { $0 != entry }) {
             total -= self.bytes(of: victim)
             drop(victim)
         }
-        if total + bytes > planMemoryBudget, lanes > 0 { for lane in laneModels { lane.dropPlans() } }
     }
 
     /// Drops every cached plan.
@@ -165,6 +171,7 @@ open class GraphModel: Model, @unchecked Sendable {
         switch entry {
         case .forward(let shape): return plans[shape]?.residentBytes ?? 0
         case .backward(let key): return backwardPlans[key]?.0.residentBytes ?? 0
+        case .lanes: return laneBytes()
         }
     }
 
@@ -172,6 +179,7 @@ open class GraphModel: Model, @unchecked Sendable {
         switch entry {
         case .forward(let shape): plans[shape] = nil
         case .backward(let key): backwardPlans[key] = nil
+        case .lanes: for lane in laneModels { lane.dropPlans() }
         }
         useOrder.removeAll { $0 == entry }
     }
@@ -182,7 +190,7 @@ open class GraphModel: Model, @unchecked Sendable {
     /// Bytes the lanes' cached plans hold.
     private func laneBytes() -> Int { laneModels.reduce(0) { $0 + $1.cachedPlanBytes } }
 
-    /// Bytes this model's own cached plans hold (call under the lock).
+    /// Bytes this model's own cached plans hold, not the lanes' (call under the lock).
     func residentBytes() -> Int {
         plans.values.reduce(0) { $0 + $1.residentBytes } + backwardPlans.values.reduce(0) { $0 + $1.0.residentBytes }
     }
@@ -201,7 +209,8 @@ open class GraphModel: Model, @unchecked Sendable {
         return g
     }
 
-    /// Per-op wall time of one forward pass at `batch` (seconds by op type and kernel).
+    /// Per-op wall time of one forward pass at `batch` (seconds by op type and kernel), on
+    /// this model's own plan, each op split over the threads (not on lanes).
     public func profile(_ x: Tensor) throws -> [String: Double] {
         try locked {
             let p = try plan(batch: x.shape[0])

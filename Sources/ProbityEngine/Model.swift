@@ -20,7 +20,8 @@ public protocol Model: AnyObject, Sendable {
     /// in `hooks`, its activation and the gradient that flowed into it. `seed` is called once
     /// for each chunk, one call at a time, but not necessarily in sample order nor on the
     /// calling thread (`GraphModel` runs parts of `x` side by side), so it should depend only
-    /// on its arguments and what it captures, not on the calls before it.
+    /// on its arguments and what it captures, not on the calls before it, and must not call
+    /// the model.
     func backward(_ x: Tensor, rule: BackwardRule, hooks: [String],
                   seed: (_ logits: Tensor, _ range: Range<Int>) throws -> Tensor) throws -> ModelGradients
     /// One forward pass over `x` (any N, batched internally) that also returns the activation

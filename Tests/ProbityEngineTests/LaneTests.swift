@@ -4,8 +4,8 @@ import ProbityCore
 
 /// A call's samples side by side on one-thread copies of the model (`GraphModel+Lanes`): the
 /// same bits as one model splitting each op over its threads, and as one thread; seeds asked
-/// once for every sample, with ranges of the whole call; the lanes' plans inside the model's
-/// budget; a lane's error thrown.
+/// once for every sample, with ranges of the whole call; every kind of call on lanes, hooks
+/// without the batch first not; the lanes' plans inside the model's budget; a lane's error thrown.
 final class LaneTests: XCTestCase {
     /// The small convolutional classifier of `PlanCacheTests`, chunks of at most 8.
     func model(threads: Int, lanes: Int = GraphModel.defaultMaxLanes) throws -> GraphModel {
@@ -33,8 +33,6 @@ final class LaneTests: XCTestCase {
         for n in [1, 2, 3, 7, 17] {
             let x = rng.normalTensor(shape: [n, 3, 16, 16])
             let targets = (0..<n).map { $0 % 4 }
-            XCTAssertEqual(lanes.lanes(samples: n)?.count, n >= 2 ? 2 : nil, "\(n) samples")
-            XCTAssertNil(ops.lanes(samples: n))
             let reference = try one.logits(x)
             XCTAssertEqual(try lanes.logits(x).storage, reference.storage, "logits, \(n) samples")
             XCTAssertEqual(try ops.logits(x).storage, reference.storage, "logits, \(n) samples")
@@ -58,10 +56,57 @@ final class LaneTests: XCTestCase {
                 if n == 17 { XCTAssertEqual(ranges.count, 9, "\(ranges)") }
             }
         }
-        // The lanes are one-thread copies with half of the chunk limits.
+        // The lanes are one-thread copies with half of the chunk limits; the split-op model has none.
         XCTAssertEqual(lanes.laneModels.map(\.threads), [1, 1])
         XCTAssertEqual(lanes.laneModels.map(\.maxBatch), [4, 4])
         XCTAssertEqual(lanes.laneModels.map(\.maxBackwardBatch), [2, 2])
+        XCTAssert(ops.laneModels.isEmpty)
+    }
+
+    /// Each kind of call runs on the lanes (their plans are made) from two samples on, and
+    /// not for one sample, nor with chunk limits below one sample a lane.
+    func testEachCallRunsOnLanes() throws {
+        var rng = RNG(seed: 10)
+        let x = rng.normalTensor(shape: [2, 3, 16, 16])
+        let calls: [(String, (GraphModel) throws -> Void)] = [
+            ("logits", { _ = try $0.logits(x) }),
+            ("forward", { _ = try $0.forward(x, hooks: ["r"]) }),
+            ("backward", { _ = try $0.gradient(of: [0, 1], wrt: x) }),
+        ]
+        for (name, call) in calls {
+            let model = try model(threads: 2)
+            try call(model)
+            XCTAssertEqual(model.laneModels.count, 2, name)
+            XCTAssert(model.laneModels.allSatisfy { $0.cachedPlanBytes > 0 }, "\(name): both lanes planned")
+            let small = try self.model(threads: 2)
+            small.maxBackwardBatch = 1
+            try call(small)
+            XCTAssert(small.laneModels.isEmpty, "\(name): a backward limit of 1 keeps one chunk at a time")
+        }
+        let one = try model(threads: 2)
+        _ = try one.gradient(of: [0], wrt: x.item(0))
+        XCTAssert(one.laneModels.isEmpty)
+    }
+
+    /// A hooked output whose samples are not on its first axis ([8, N, 16, 16] here) cannot be
+    /// joined from parts: such calls split ops instead, with the same results as one thread.
+    func testHooksWithTheBatchElsewhereRunWhole() throws {
+        let source: @Sendable (Int) throws -> Graph = { batch in
+            var g = try PlanCacheTests.source(batch)
+            let c = g.value(named: "c")!
+            _ = try g.addNode(name: "swap", op: Rearrange(.transpose(perm: [1, 0, 2, 3])), inputs: [c], outputName: "swapped")
+            return g
+        }
+        let lanes = try GraphModel(name: "swapped", inputShape: [3, 16, 16], maxBatch: 8, threads: 2, source: source)
+        let one = try GraphModel(name: "swapped", inputShape: [3, 16, 16], maxBatch: 8, threads: 1, source: source)
+        var rng = RNG(seed: 11)
+        let x = rng.normalTensor(shape: [3, 3, 16, 16])
+        let r = try lanes.forward(x, hooks: ["swapped"]), s = try one.forward(x, hooks: ["swapped"])
+        XCTAssertEqual(r.activations["swapped"]!.shape, [8, 3, 16, 16])
+        XCTAssertEqual(r.activations["swapped"]!, s.activations["swapped"]!)
+        XCTAssert(lanes.laneModels.isEmpty)
+        _ = try lanes.forward(x, hooks: ["r"])
+        XCTAssertEqual(lanes.laneModels.count, 2, "batch-first hooks do run on lanes")
     }
 
     /// The lanes' plans count against the model's budget: after calls of several sizes the
@@ -87,6 +132,8 @@ final class LaneTests: XCTestCase {
         _ = try largest.backward(seed: Tensor(shape: [2, 4]), wrt: largest.graph.inputs)
         bounded.planMemoryBudget = kept / 2
         XCTAssertLessThan(2 * largest.residentBytes + unbounded.cachedPlanBytes - lanesKept.reduce(0, +), bounded.planMemoryBudget)
+        // The model's own plans (a one-sample backward) leave the lanes less of the budget.
+        _ = try bounded.gradient(of: [1], wrt: xs[0].item(0))
         for x in xs {
             try run(bounded, x)
             XCTAssertLessThanOrEqual(bounded.cachedPlanBytes, bounded.planMemoryBudget, "\(x.shape[0]) samples")
@@ -95,6 +142,11 @@ final class LaneTests: XCTestCase {
         bounded.planMemoryBudget = 0
         _ = try bounded.logits(rng.normalTensor(shape: [1, 3, 16, 16]))
         XCTAssertEqual(bounded.cachedPlanBytes, Plan(Planner.optimize(try PlanCacheTests.source(1))).residentBytes)
+        // A large plan of the model's own (a profile at batch 11) goes when the lanes next run.
+        bounded.planMemoryBudget = kept / 2
+        _ = try bounded.profile(xs[3])
+        _ = try bounded.logits(xs[1])
+        XCTAssertLessThanOrEqual(bounded.cachedPlanBytes, bounded.planMemoryBudget)
     }
 
     /// A lane's error (here a seed of the wrong shape) is thrown to the caller, and the model
@@ -107,6 +159,12 @@ final class LaneTests: XCTestCase {
             Tensor(shape: [range.count, logits.shape[1] + (range.lowerBound >= 3 ? 1 : 0)])
         }) { error in
             XCTAssert("\(error)".contains("seed has shape"), "\(error)")
+        }
+        // When both lanes fail, the first part's error is the one thrown.
+        XCTAssertThrowsError(try lanes.backward(x, rule: .gradient, hooks: []) { logits, range in
+            throw ProbityError.invalidArgument("part from \(range.lowerBound < 3 ? "first" : "second")")
+        }) { error in
+            XCTAssertEqual("\(error)".contains("part from first"), true, "\(error)")
         }
         XCTAssertEqual(try lanes.logits(x).storage, try model(threads: 1).logits(x).storage)
     }

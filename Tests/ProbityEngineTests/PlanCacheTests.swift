@@ -22,8 +22,11 @@ final class PlanCacheTests: XCTestCase {
         return g
     }
 
+    /// Two threads splitting each op (no lanes, which `LaneTests` covers), so the plans are the model's own.
     func model() throws -> GraphModel {
-        try GraphModel(name: "cache test", inputShape: [3, 16, 16], maxBatch: 8, threads: 2) { try PlanCacheTests.source($0) }
+        let model = try GraphModel(name: "cache test", inputShape: [3, 16, 16], maxBatch: 8, threads: 2) { try PlanCacheTests.source($0) }
+        model.maxLanes = 1
+        return model
     }
 
     /// A plan's arena is the size `Plan.arenaBytes` predicts before allocating it: the constants

@@ -29,15 +29,19 @@ final class ParityTests: XCTestCase {
         print("Lite0 parity: max |Δlogit| = \(worst)")
     }
 
-    /// A sample's logits are the same alone and inside a batch of 32.
+    /// A sample's logits are the same alone and inside a batch of 32, whether the batch runs
+    /// on lanes (two one-thread halves, the default on 2 threads) or splits each op over the threads.
     func testBatchDoesNotChangeASample() throws {
         let model = try ParityTests.model.get()
+        let ops = try ONNXModel(path: Paths.lite0, threads: 2)
+        ops.maxLanes = 1
         let (x, _) = try ParityTests.fixtureInput()
         let batch = Tensor.concatenate(batch: [x, x, x, x])          // 32 samples
-        let together = try model.logits(batch)
+        let together = try model.logits(batch), split = try ops.logits(batch)
         for i in [0, 3, 7] {
             let alone = try model.logits(x.item(i))
             XCTAssertEqual(alone.storage, together.slice(batch: (i + 8)..<(i + 9)).storage, "sample \(i): bit-identical alone and in a batch of 32")
+            XCTAssertEqual(alone.storage, split.slice(batch: (i + 24)..<(i + 25)).storage, "sample \(i): bit-identical alone and in a batch of 32 split over threads")
         }
     }
 }
