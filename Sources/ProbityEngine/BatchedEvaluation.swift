@@ -38,9 +38,15 @@ public enum Chunking {
     }
 
     /// The index ranges of `sizes(n, limit:)`, in order.
-    public static func ranges(_ n: Int, limit: Int) -> [Range<Int>] {
+    public static func ranges(_ n: Int, limit: Int) -> [Range<Int>] { ranges(of: sizes(n, limit: limit)) }
+
+    /// The index ranges of `sizes(n, count:)`, in order.
+    public static func ranges(_ n: Int, count: Int) -> [Range<Int>] { ranges(of: sizes(n, count: count)) }
+
+    /// Consecutive ranges from 0 with the lengths `sizes`.
+    static func ranges(of sizes: [Int]) -> [Range<Int>] {
         var start = 0
-        return sizes(n, limit: limit).map { size in
+        return sizes.map { size in
             defer { start += size }
             return start..<(start + size)
         }

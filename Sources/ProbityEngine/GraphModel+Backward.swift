@@ -60,8 +60,7 @@ extension GraphModel {
                 logits.append(trim(out.reshaped(to: [planned, out.count / planned])))
                 for (hook, id) in zip(hooks, ids) { acts[hook, default: []].append(trim(plan.tensor(of: id))) }
             }
-            func join(_ parts: [Tensor]) -> Tensor { parts.count == 1 ? parts[0] : Tensor.concatenate(batch: parts) }
-            return (join(logits), acts.mapValues(join))
+            return (GraphModel.join(logits), acts.mapValues(GraphModel.join))
         }
     }
 
@@ -110,9 +109,8 @@ extension GraphModel {
                     hookGrads[name, default: []].append(trim(result.hookGradients[id]!))
                 }
             }
-            func join(_ parts: [Tensor]) -> Tensor { parts.count == 1 ? parts[0] : Tensor.concatenate(batch: parts) }
-            return ModelGradients(logits: join(logits), input: join(grads),
-                                  activations: acts.mapValues(join), hookGradients: hookGrads.mapValues(join))
+            return ModelGradients(logits: GraphModel.join(logits), input: GraphModel.join(grads),
+                                  activations: acts.mapValues(GraphModel.join), hookGradients: hookGrads.mapValues(GraphModel.join))
         }
     }
 

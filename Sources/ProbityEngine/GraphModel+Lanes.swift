@@ -30,7 +30,7 @@ extension GraphModel {
         guard count > 1, fixedBatch == nil, n >= count, Swift.min(maxBatch, maxBackwardBatch) >= count,
               batchFirst(hooks) else { return nil }
         if laneModels.count != count {
-            laneModels = (0..<count).map { _ in GraphModel(copying: self, overrides: overrides, threads: Swift.max(1, threads / count)) }
+            laneModels = (0..<count).map { _ in concurrentCopy(threads: Swift.max(1, threads / count)) }
         }
         use(.lanes)
         let budget = Swift.max(0, planMemoryBudget - residentBytes()) / count
@@ -70,11 +70,7 @@ extension GraphModel {
     func sideBySide<T>(_ x: Tensor, on lanes: [GraphModel],
                        _ body: (_ lane: GraphModel, _ part: Tensor, _ range: Range<Int>) throws -> T) throws -> [T] {
         defer { makeRoom(0, keeping: .lanes) }
-        var start = 0
-        let ranges = Chunking.sizes(x.shape[0], count: lanes.count).map { size in
-            defer { start += size }
-            return start..<(start + size)
-        }
+        let ranges = Chunking.ranges(x.shape[0], count: lanes.count)
         return try ExecutionContext.sideBySide(lanes.count) { k in
             Result { try body(lanes[k], x.slice(batch: ranges[k]), ranges[k]) }
         }.map { try $0.get() }

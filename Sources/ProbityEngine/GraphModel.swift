@@ -95,8 +95,8 @@ open class GraphModel: Model, @unchecked Sendable {
     /// A copy to run beside this model on another thread: the same graph, weights and
     /// randomized layers (imports shared), its own plans and `threads` threads. Its results
     /// equal this model's bit for bit, since every kernel computes a sample the same way on any
-    /// number of threads (`ParityTests`). The harness runs a small model's batches side by side
-    /// on such copies (`Lanes`).
+    /// number of threads (`ParityTests`). A call's samples run side by side on such copies
+    /// (`GraphModel+Lanes`), and the harness runs a small model's batches so (`Lanes`).
     public func concurrentCopy(threads: Int) -> GraphModel {
         let copy = GraphModel(copying: self, overrides: overrides, threads: threads)
         copy.maxBackwardBatch = maxBackwardBatch
@@ -286,7 +286,7 @@ open class GraphModel: Model, @unchecked Sendable {
                 out = out.rank == 2 ? out : out.reshaped(to: [planned, -1])
                 parts.append(planned == range.count ? out : out.slice(batch: 0..<range.count))
             }
-            return parts.count == 1 ? parts[0] : Tensor.concatenate(batch: parts)
+            return GraphModel.join(parts)
         }
     }
 

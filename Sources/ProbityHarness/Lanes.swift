@@ -21,18 +21,16 @@ struct Lane {
 enum Lanes {
     /// A model whose batch-1 forward plan holds at most this many bytes is small (the shapes
     /// CNN's is 0.5 MB). Larger models (EfficientNet-Lite0's plan is 27 MB, its backward plans
-    /// 55 MB a sample) split each op over the threads and keep one set of plans, which bounds a
-    /// run's memory.
+    /// 55 MB a sample) run one batch at a time, whose samples the engine runs side by side
+    /// within each call (`GraphModel+Lanes`), with one plan budget for the run.
     static let smallModelBytes = 4 << 20
 
-    /// The most lanes: each keeps plans of its own, so memory grows with their number.
-    static let maxCount = 8
-
-    /// How many batches go side by side by default: the model's threads (at most `maxCount`)
-    /// for a small `GraphModel`, else 1.
+    /// How many batches go side by side by default: the model's threads (at most the engine's
+    /// `GraphModel.defaultMaxLanes`, each lane keeping plans of its own) for a small
+    /// `GraphModel`, else 1.
     static func automaticCount(_ model: any Model) -> Int {
         guard model.threads > 1, let graph = model as? GraphModel, let bytes = try? graph.planBytes(batch: 1) else { return 1 }
-        return bytes <= smallModelBytes ? Swift.min(model.threads, maxCount) : 1
+        return bytes <= smallModelBytes ? Swift.min(model.threads, GraphModel.defaultMaxLanes) : 1
     }
 
     /// Whether `explainer` may run on a lane: not the methods that read or write files
